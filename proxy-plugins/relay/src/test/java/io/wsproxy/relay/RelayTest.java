@@ -1,0 +1,303 @@
+package io.wsproxy.relay;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.undertow.util.HeaderMap;
+import io.wsproxy.testing.EchoBackend;
+import io.wsproxy.testing.TestProxy;
+import io.wsproxy.testing.WsClient;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The relay through a running proxy, with a real Undertow backend and the JDK's WebSocket client. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RelayTest {
+    private EchoBackend backend;
+    private TestProxy proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        backend = new EchoBackend(Set.of("chat.v2", "chat.v1"));
+        proxy = TestProxy.start(rule("echo", "^/ws(/.*)?$", "ws://127.0.0.1:" + backend.port(), "$1", ""), new RelayPlugin());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        backend.close();
+    }
+
+    static String rule(String name, String pattern, String target, String rewrite, String extra) {
+        return "  - name: " + name + "\n    pattern: \"" + pattern + "\"\n    target: \"" + target + "\"\n"
+                + (rewrite.isEmpty() ? "" : "    rewrite: \"" + rewrite + "\"\n") + extra;
+    }
+
+    @Test
+    void echoText() throws Exception {
+        try (WsClient client = WsClient.connect(proxy.ws("/ws/chat"))) {
+            client.sendText("hello");
+            assertEquals("hello", client.nextText());
+            client.sendText("héllo wörld ✓");
+            assertEquals("héllo wörld ✓", client.nextText());
+        }
+    }
+
+    @Test
+    void echoBinaryByteExact() throws Exception {
+        byte[] data = new byte[70_000];
+        new Random(1).nextBytes(data);
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"))) {
+            client.sendBinary(data);
+            assertArrayEquals(data, client.nextBinary());
+        }
+    }
+
+    @Test
+    void largeMessageOf16MiB() throws Exception {
+        byte[] data = new byte[16 << 20];
+        new Random(2).nextBytes(data);
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"))) {
+            client.sendBinary(data);
+            assertArrayEquals(data, client.nextBinary());
+        }
+    }
+
+    @Test
+    void manyMessagesKeepTheirOrder() throws Exception {
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"))) {
+            for (int i = 0; i < 500; i++) {
+                client.socket().sendText("m" + i, true);
+            }
+            for (int i = 0; i < 500; i++) {
+                assertEquals("m" + i, client.nextText());
+            }
+        }
+    }
+
+    @Test
+    void subprotocolChosenByTheTarget() throws Exception {
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"), Map.of(), List.of("chat.v3", "chat.v1"), true)) {
+            assertEquals("chat.v1", client.subprotocol());
+            HeaderMap seen = backend.nextHandshake();
+            assertEquals("chat.v3, chat.v1", seen.getFirst("Sec-WebSocket-Protocol"));
+        }
+    }
+
+    @Test
+    void pathRewrittenAndQueryKept() throws Exception {
+        try (WsClient client = WsClient.connect(proxy.ws("/ws/room/1?token=a%20b&x=1"))) {
+            assertEquals("/room/1?token=a%20b&x=1", backend.nextHandshake().getFirst(":uri"));
+        }
+    }
+
+    @Test
+    void clientHeadersPassAndForwardedForIsAdded() throws Exception {
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"), Map.of("Authorization", "Bearer t", "Cookie", "a=1",
+                "X-Forwarded-For", "10.0.0.9"), List.of(), true)) {
+            HeaderMap seen = backend.nextHandshake();
+            assertEquals("Bearer t", seen.getFirst("Authorization"));
+            assertEquals("a=1", seen.getFirst("Cookie"));
+            assertEquals("10.0.0.9, 127.0.0.1", seen.getFirst("X-Forwarded-For"));
+            assertEquals("http", seen.getFirst("X-Forwarded-Proto"));
+            assertEquals("127.0.0.1:" + proxy.server().port(), seen.getFirst("X-Forwarded-Host"));
+            assertEquals("127.0.0.1:" + proxy.server().port(), seen.getFirst("Host"));
+        }
+    }
+
+    @Test
+    void customHeadersAndChangeOrigin() throws Exception {
+        String target = "ws://127.0.0.1:" + backend.port();
+        try (TestProxy custom = TestProxy.start(rule("custom", "^/", target, "", """
+                    changeOrigin: true
+                    headers: { X-Proxy-Auth: secret, Authorization: replaced }
+                """), new RelayPlugin());
+             WsClient client = WsClient.connect(custom.ws("/"), Map.of("Origin", "https://app.example",
+                     "Authorization", "Bearer client"), List.of(), true)) {
+            HeaderMap seen = backend.nextHandshake();
+            assertEquals("secret", seen.getFirst("X-Proxy-Auth"));
+            assertEquals("replaced", seen.getFirst("Authorization"));
+            assertEquals("127.0.0.1:" + backend.port(), seen.getFirst("Host"));
+            assertEquals(target, seen.getFirst("Origin"));
+        }
+    }
+
+    @Test
+    void extensionsNegotiatedEndToEnd() throws Exception {
+        // the JDK client offers no extensions; a raw offer shows the target's answer reaches the client untouched
+        try (var socket = new java.net.Socket("127.0.0.1", proxy.server().port())) {
+            socket.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n").getBytes());
+            String head = new String(socket.getInputStream().readNBytes(4096 > 0 ? 1 : 0)) + readHead(socket);
+            assertTrue(head.startsWith("HTTP/1.1 101"), head);
+            assertTrue(head.toLowerCase().contains("sec-websocket-extensions: permessage-deflate"), head);
+            assertTrue(head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), head);
+        }
+    }
+
+    private static String readHead(java.net.Socket socket) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        var in = socket.getInputStream();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.append((char) b);
+        }
+        return head.toString();
+    }
+
+    @Test
+    void pingsAndPongsPass() throws Exception {
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"))) {
+            client.socket().sendPing(ByteBuffer.wrap(new byte[] {1, 2, 3})).get(10, TimeUnit.SECONDS);
+            WsClient.Event event = client.next();
+            assertInstanceOf(WsClient.Pong.class, event);
+            assertArrayEquals(new byte[] {1, 2, 3}, ((WsClient.Pong) event).data());
+        }
+    }
+
+    @Test
+    void clientCloseCodeReachesTarget() throws Exception {
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"))) {
+            client.close(4001, "bye");
+            assertEquals(new EchoBackend.Closed(4001, "bye"), backend.nextClose());
+            assertEquals(new WsClient.Close(4001, "bye"), client.awaitClose());
+        }
+    }
+
+    @Test
+    void targetCloseCodeReachesClient() throws Exception {
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"))) {
+            client.sendText("close:4002:server says bye");
+            assertEquals(new WsClient.Close(4002, "server says bye"), client.awaitClose());
+        }
+    }
+
+    @Test
+    void clientVanishesTargetGets1001() throws Exception {
+        WsClient client = WsClient.connect(proxy.ws("/ws"));
+        client.sendText("x");
+        client.nextText();
+        client.vanish();
+        assertEquals(1001, backend.nextClose().code());
+    }
+
+    @Test
+    void targetVanishesClientGets1014() throws Exception {
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"))) {
+            client.sendText("vanish");
+            WsClient.Close close = client.awaitClose();
+            assertEquals(1014, close.code(), close.toString());
+        }
+    }
+
+    @Test
+    void unreachableTargetIs502() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (TestProxy dead = TestProxy.start(rule("dead", "^/", "ws://127.0.0.1:" + closedPort, "", ""), new RelayPlugin())) {
+            assertEquals(502, WsClient.handshakeStatus(dead.ws("/")));
+        }
+    }
+
+    @Test
+    void connectTimeoutIs504() throws Exception {
+        // a listener whose backlog is never accepted completes TCP but never answers the upgrade
+        try (ServerSocket silent = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             TestProxy slow = TestProxy.start(rule("slow", "^/", "ws://127.0.0.1:" + silent.getLocalPort(), "",
+                     "    options: { connectTimeout: 300ms }\n"), new RelayPlugin())) {
+            assertEquals(504, WsClient.handshakeStatus(slow.ws("/")));
+        }
+    }
+
+    @Test
+    void targetRefusingTheUpgradePassesItsStatus() throws Exception {
+        try (TestProxy refusing = TestProxy.start(rule("refuse", "^/", "ws://127.0.0.1:" + backend.port(), "/status/403", ""),
+                new RelayPlugin())) {
+            assertEquals(403, WsClient.handshakeStatus(refusing.ws("/")));
+        }
+    }
+
+    @Test
+    void noRuleIs404() throws Exception {
+        assertEquals(404, WsClient.handshakeStatus(proxy.ws("/elsewhere")));
+    }
+
+    @Test
+    void messageOverTheLimitClosesWith1009() throws Exception {
+        try (TestProxy limited = TestProxy.start(rule("small", "^/", "ws://127.0.0.1:" + backend.port(), "",
+                "    options: { maxMessageBytes: 1KiB }\n"), new RelayPlugin());
+             WsClient client = WsClient.connect(limited.ws("/"))) {
+            client.sendText("fits");
+            assertEquals("fits", client.nextText());
+            client.sendBinary(new byte[2048]);
+            assertEquals(1009, client.awaitClose().code());
+            assertEquals(1001, backend.nextClose().code());
+        }
+    }
+
+    @Test
+    void shutdownClosesOpenSocketsWith1001() throws Exception {
+        TestProxy closing = TestProxy.start(rule("s", "^/", "ws://127.0.0.1:" + backend.port(), "", ""), new RelayPlugin());
+        try (WsClient client = WsClient.connect(closing.ws("/"))) {
+            client.sendText("up");
+            client.nextText();
+            closing.close();
+            assertEquals(1001, client.awaitClose().code());
+            assertEquals(1001, backend.nextClose().code());
+        }
+    }
+
+    @Test
+    void slowReaderCostsAtMostItsBuffers() throws Exception {
+        long total = 100L << 20;
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"), Map.of(), List.of(), false)) {
+            proxy.pool().resetMax();
+            client.sendText("flood:" + total);
+            // the client reads nothing: the target's sends must stall well short of 100 MB
+            long stalled = awaitStall(backend);
+            assertTrue(stalled < total / 2, "the target sent " + stalled + " bytes to a client that reads nothing");
+            long received = 0;
+            while (received < total) {
+                client.request(1);
+                received += client.nextBinary().length;
+            }
+            assertEquals(total, received);
+            assertTrue(proxy.pool().maxOutstanding() <= 4,
+                    "the proxy held " + proxy.pool().maxOutstanding() + " buffers for one slow reader");
+        }
+    }
+
+    /** Waits until the target's sent count stops growing, by watching it across its own send completions. */
+    private static long awaitStall(EchoBackend backend) throws InterruptedException {
+        long last = -1;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            long now = backend.floodSent();
+            if (now == last && now > 0) {
+                return now;
+            }
+            last = now;
+            synchronized (backend) {
+                backend.wait(200); // not a sleep on an event: there is no event for "nothing happened"
+            }
+        }
+        throw new AssertionError("the target never stalled: backpressure did not reach it");
+    }
+}

@@ -122,6 +122,7 @@ final class HttpForwarder {
             return;
         }
         ChannelExceptionHandler<java.nio.channels.Channel> abort = (channel, e) -> {
+            log.debug("request body transfer failed", e);
             IoUtils.safeClose(upstream.getConnection());
             IoUtils.safeClose(exchange.getConnection());
         };

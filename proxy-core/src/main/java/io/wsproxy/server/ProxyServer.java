@@ -148,6 +148,8 @@ public final class ProxyServer implements AutoCloseable {
                         .setSocketOption(Options.TCP_NODELAY, true)
                         .setSocketOption(Options.BACKLOG, 4096)
                         .setServerOption(UndertowOptions.ALWAYS_SET_DATE, false)
+                        // bodies stream through a few pooled buffers, so no size needs capping here (Undertow: 2 MiB)
+                        .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                         .setHandler(router)
                         .build();
                 undertow.start();

@@ -1,0 +1,162 @@
+package io.wsproxy.server;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.wsproxy.testing.TestProxy;
+import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Plain HTTP through the proxy to a WireMock backend. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HttpForwardingTest {
+    private final HttpClient http = HttpClient.newHttpClient();
+    private WireMockServer backend;
+    private TestProxy proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        backend = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
+        backend.start();
+        backend.stubFor(any(urlPathMatching("/api/.*")).willReturn(aResponse().withStatus(200)
+                .withHeader("X-Backend", "yes").withHeader("Keep-Alive", "timeout=5").withBody("from backend")));
+        proxy = TestProxy.start("""
+                  - name: api
+                    pattern: "^/gateway(/.*)$"
+                    target: "http://127.0.0.1:%d/api"
+                    rewrite: "$1"
+                    changeOrigin: true
+                    headers: { X-Proxy-Auth: secret }
+                    ws: false
+                """.formatted(backend.port()));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        backend.stop();
+    }
+
+    @Test
+    void everyMethodIsProxiedWithRewriteAndQuery() throws Exception {
+        for (String method : List.of("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(proxy.http("/gateway/users?id=7&q=a%20b"))
+                    .method(method, HttpRequest.BodyPublishers.ofString("body-" + method)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), method);
+            assertEquals("from backend", response.body());
+            assertEquals("yes", response.headers().firstValue("X-Backend").orElse(null));
+            assertTrue(response.headers().firstValue("Keep-Alive").isEmpty(), "hop-by-hop header relayed");
+        }
+        List<LoggedRequest> seen = backend.findAll(anyRequestedFor(urlPathMatching("/api/users")));
+        assertEquals(6, seen.size());
+        LoggedRequest post = seen.get(1);
+        assertEquals("POST", post.getMethod().getName());
+        assertEquals("/api/users?id=7&q=a%20b", post.getUrl());
+        assertEquals("body-POST", post.getBodyAsString());
+        assertEquals("secret", post.getHeader("X-Proxy-Auth"));
+        assertEquals("127.0.0.1:" + backend.port(), post.getHeader("Host"));
+        assertEquals("127.0.0.1", post.getHeader("X-Forwarded-For"));
+        assertEquals("http", post.getHeader("X-Forwarded-Proto"));
+        assertEquals("127.0.0.1:" + proxy.server().port(), post.getHeader("X-Forwarded-Host"));
+    }
+
+    @Test
+    void largeBodiesStreamBothWays() throws Exception {
+        byte[] upload = new byte[8 << 20];
+        new Random(3).nextBytes(upload);
+        backend.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post("/api/echo")
+                .willReturn(aResponse().withStatus(201).withBody(upload)));
+        HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(proxy.http("/gateway/echo"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(upload)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(201, response.statusCode());
+        assertArrayEquals(upload, response.body());
+        assertArrayEquals(upload, backend.findAll(anyRequestedFor(urlPathMatching("/api/echo"))).get(0).getBody());
+        assertTrue(proxy.pool().maxOutstanding() < 64, "bodies were buffered: " + proxy.pool().maxOutstanding() + " buffers");
+    }
+
+    @Test
+    void upgradeOnAWsFalseRuleIsPlainHttp() throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(proxy.http("/gateway/socket"))
+                .header("X-Test", "1").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        try (var socket = new java.net.Socket("127.0.0.1", proxy.server().port())) {
+            socket.getOutputStream().write(("GET /gateway/socket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes());
+            String status = new String(socket.getInputStream().readNBytes(12));
+            assertEquals("HTTP/1.1 200", status);
+        }
+        LoggedRequest seen = backend.findAll(anyRequestedFor(urlPathMatching("/api/socket"))).get(1);
+        assertFalse(seen.containsHeader("Upgrade"), "Upgrade reached the backend of a ws: false rule");
+    }
+
+    @Test
+    void statusesPassThrough() throws Exception {
+        backend.stubFor(get("/api/missing").willReturn(aResponse().withStatus(404).withBody("nope")));
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(proxy.http("/gateway/missing")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, response.statusCode());
+        assertEquals("nope", response.body());
+    }
+
+    @Test
+    void noRuleIs404WithJson() throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(proxy.http("/nowhere?x=1")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, response.statusCode());
+        assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(null));
+        assertTrue(response.body().contains("\"path\":\"/nowhere\""), response.body());
+    }
+
+    @Test
+    void unreachableTargetIs502() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (TestProxy dead = TestProxy.start("""
+                  - name: dead
+                    pattern: "^/"
+                    target: "http://127.0.0.1:%d"
+                    ws: false
+                """.formatted(closedPort))) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(dead.http("/x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(502, response.statusCode());
+            assertTrue(response.body().contains("cannot reach"), response.body());
+        }
+    }
+
+    @Test
+    void headersOnTheRuleReplaceTheClients() throws Exception {
+        http.send(HttpRequest.newBuilder(proxy.http("/gateway/h")).header("X-Proxy-Auth", "forged").build(),
+                HttpResponse.BodyHandlers.ofString());
+        LoggedRequest seen = backend.findAll(anyRequestedFor(urlPathMatching("/api/h"))).get(0);
+        assertEquals(List.of("secret"), seen.getHeaders().getHeader("X-Proxy-Auth").values());
+        assertNull(seen.getHeader("Sec-WebSocket-Key"));
+        backend.verify(com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(urlPathMatching("/api/h"))
+                .withHeader("X-Proxy-Auth", equalTo("secret")));
+    }
+}

@@ -4,6 +4,7 @@ import io.undertow.connector.ByteBufferPool;
 import io.undertow.util.HeaderMap;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.protocol.version13.WebSocket13Channel;
+import io.undertow.websockets.extensions.NoopExtensionFunction;
 import io.wsproxy.spi.AccessLogEntry;
 import io.wsproxy.spi.ProxyServices;
 import io.wsproxy.spi.ProxySession;
@@ -63,7 +64,7 @@ final class CoreServices implements ProxyServices {
 
     @Override
     public WebSocketChannel serverChannel(StreamConnection client, String subprotocol) {
-        return new WebSocket13Channel(client, bufferPool, null, subprotocol, false, false, null,
+        return new WebSocket13Channel(client, bufferPool, null, subprotocol, false, false, NoopExtensionFunction.INSTANCE,
                 new HashSet<>(), OptionMap.EMPTY);
     }
 

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.xnio.IoUtils;
@@ -55,7 +56,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         this.context = context;
         this.options = context.options();
         this.client = client;
-        this.thread = client.getIoThread();
+        this.thread = onThreadOf(client);
         this.sink = new ClientSink(client, options.queueBytes());
         this.target = targetChannel == null ? null : newLink(UpstreamLink.Role.TARGET, null);
         this.targetChannel = targetChannel;
@@ -300,6 +301,18 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
                 context.targetUri() == null ? "(forward hub)" : context.targetUri().toString(),
                 Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient.get(), bytesFromUpstreams.get(),
                 code, closedBy));
+    }
+
+    /** The client connection's I/O thread; a task refused because the worker is stopping dies with its channels. */
+    private static Executor onThreadOf(WebSocketChannel client) {
+        Executor io = client.getIoThread();
+        return task -> {
+            try {
+                io.execute(task);
+            } catch (RejectedExecutionException stopping) {
+                // the server is shutting down: every channel of this session is being closed with it
+            }
+        };
     }
 
     private UpstreamLink newLink(UpstreamLink.Role role, String url) {

@@ -19,11 +19,11 @@ public sealed interface HandshakeResult {
         }
     }
 
-    /** Refuse with an HTTP status; {@code body} is sent as text (may be empty). */
+    /** Refuse with an HTTP status (3xx to 5xx: an upstream's redirect passes too); {@code body} is sent as text. */
     record Reject(int status, String body) implements HandshakeResult {
         public Reject {
-            if (status < 400 || status > 599) {
-                throw new IllegalArgumentException("reject status must be 4xx or 5xx: " + status);
+            if (status < 300 || status > 599) {
+                throw new IllegalArgumentException("reject status must be 3xx, 4xx or 5xx: " + status);
             }
             body = body == null ? "" : body;
         }

@@ -21,7 +21,9 @@ public interface ProxyServices {
      * Dials {@code uri} (ws or wss) and performs the HTTP upgrade with {@code headers} as the request headers
      * (the caller supplies {@code Sec-WebSocket-Key}, {@code -Version} and any {@code -Extensions}). Completes
      * with the upstream's answer, or exceptionally with {@link UpstreamException} (502 unreachable, 504 timeout).
-     * {@code timeout} covers the TCP connect, TLS and the handshake.
+     * {@code timeout} covers the TCP connect, TLS and the handshake. Called on an I/O thread (as
+     * {@link ProxyPlugin#handshake} is), the upstream connection lives on that same thread, so a relay between
+     * the two never needs a lock.
      */
     CompletionStage<RawUpgrade> dialRaw(URI uri, HeaderMap headers, Duration timeout);
 
@@ -32,7 +34,10 @@ public interface ProxyServices {
      */
     CompletionStage<WebSocketChannel> dialWebSocket(URI uri, HeaderMap headers, Duration timeout);
 
-    /** Wraps an upgraded client connection as a framed, server-side WebSocket channel. */
+    /**
+     * Wraps an upgraded client connection as a framed, server-side WebSocket channel. Set its receive listener,
+     * then call {@code resumeReceives()}.
+     */
     WebSocketChannel serverChannel(StreamConnection client, String subprotocol);
 
     /** Writes one access-log line for a closed WebSocket. */

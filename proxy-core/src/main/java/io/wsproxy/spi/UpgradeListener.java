@@ -6,4 +6,11 @@ import org.xnio.StreamConnection;
 @FunctionalInterface
 public interface UpgradeListener {
     void upgraded(StreamConnection client);
+
+    /**
+     * The client went away before its 101 was written, so {@link #upgraded} will never be called: release
+     * whatever was prepared for it (an upstream connection already open, for example).
+     */
+    default void abandoned() {
+    }
 }

@@ -1,0 +1,115 @@
+package io.wsproxy.config;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/** Reads rules.yaml into a validated {@link ProxyConfig}; every problem is a {@link ConfigException} with its line. */
+public final class ConfigLoader {
+    static final List<String> TOP_LEVEL = List.of("server", "plugins", "rules");
+    static final List<String> SERVER_FIELDS = List.of("port", "host");
+    static final List<String> PLUGINS_FIELDS = List.of("dir");
+
+    private ConfigLoader() {
+    }
+
+    /** Reads and validates the file (UTF-8). */
+    public static ProxyConfig load(Path file) {
+        String yaml;
+        try {
+            if (Files.size(file) > YamlComposer.MAX_CODE_POINTS * 4L) {
+                throw new ConfigException(file, 0, null, "file too large");
+            }
+            yaml = Files.readString(file);
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(file, 0, null, "cannot read file: not UTF-8 text", e);
+        } catch (IOException e) {
+            throw new ConfigException(file, 0, null, "cannot read file: " + e, e);
+        }
+        return parse(yaml, file);
+    }
+
+    /**
+     * Validates YAML text.
+     *
+     * @param file the file the text came from: errors name it, and {@code plugins.dir} is resolved against its folder
+     */
+    public static ProxyConfig parse(String yaml, Path file) {
+        Node root = YamlComposer.compose(yaml, file);
+        if (root == null) {
+            throw new ConfigException(file, 1, null, "empty file: expected " + String.join(", ", TOP_LEVEL));
+        }
+        MappingReader top = MappingReader.of(file, root, "", TOP_LEVEL);
+        return new ProxyConfig(file, server(file, top), plugins(file, top), rules(file, top));
+    }
+
+    private static ServerConfig server(Path file, MappingReader top) {
+        Node node = top.value("server");
+        if (node == null) {
+            return ServerConfig.defaults();
+        }
+        MappingReader server = MappingReader.of(file, node, "server", SERVER_FIELDS);
+        String host = server.string("host");
+        if (host != null && host.isBlank()) {
+            throw server.error("host", "must not be empty");
+        }
+        int port = server.integer("port", ServerConfig.DEFAULT_PORT, 0, ServerConfig.MAX_PORT);
+        return new ServerConfig(host == null ? ServerConfig.DEFAULT_HOST : host.strip(), port);
+    }
+
+    private static PluginsConfig plugins(Path file, MappingReader top) {
+        Node node = top.value("plugins");
+        if (node == null) {
+            return PluginsConfig.none();
+        }
+        MappingReader plugins = MappingReader.of(file, node, "plugins", PLUGINS_FIELDS);
+        String dir = plugins.string("dir");
+        if (dir == null) {
+            return PluginsConfig.none();
+        }
+        if (dir.isBlank()) {
+            throw plugins.error("dir", "must not be empty");
+        }
+        Path folder = file.getParent();
+        try {
+            Path path = Path.of(dir);
+            return new PluginsConfig((folder == null ? path : folder.resolve(path)).normalize());
+        } catch (IllegalArgumentException e) {
+            throw plugins.error("dir", "invalid path: " + e.getMessage());
+        }
+    }
+
+    private static List<Rule> rules(Path file, MappingReader top) {
+        Node node = top.value("rules");
+        if (node == null) {
+            throw top.error("rules", "no rules: the file needs at least one rule");
+        }
+        if (!(node instanceof SequenceNode list)) {
+            throw top.error("rules", "expected a list of rules, got " + MappingReader.describe(node));
+        }
+        if (list.getValue().isEmpty()) {
+            throw top.error("rules", "no rules: the list is empty");
+        }
+        RuleReader reader = new RuleReader(file);
+        List<Rule> rules = new ArrayList<>();
+        Map<String, Rule> byName = new HashMap<>();
+        for (Node item : list.getValue()) {
+            Rule rule = reader.read(item, rules.size());
+            Rule first = byName.putIfAbsent(rule.name(), rule);
+            if (first != null) {
+                throw new ConfigException(file, rule.location().line("name"),
+                        RuleReader.pathOf(item, rules.size()) + ".name",
+                        "duplicate rule name '" + rule.name() + "' (first used at line " + first.location().line("name") + ")");
+            }
+            rules.add(rule);
+        }
+        return rules;
+    }
+}

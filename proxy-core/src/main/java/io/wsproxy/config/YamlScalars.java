@@ -1,0 +1,74 @@
+package io.wsproxy.config;
+
+import java.math.BigInteger;
+
+/**
+ * Reads YAML 1.1 numbers and booleans as SnakeYAML's resolver tagged them ({@code 0x1F}, {@code 1_000},
+ * {@code 1:30}, {@code .inf}, {@code yes}), without SnakeYAML's object construction.
+ */
+final class YamlScalars {
+    private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
+    private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+
+    private YamlScalars() {
+    }
+
+    /** @return an Integer when it fits, else a Long; throws NumberFormatException beyond a long */
+    static Number integer(String text) {
+        String s = text.replace("_", "");
+        boolean negative = s.startsWith("-");
+        if (s.startsWith("-") || s.startsWith("+")) {
+            s = s.substring(1);
+        }
+        BigInteger n;
+        if (s.contains(":")) {
+            n = BigInteger.ZERO;
+            for (String part : s.split(":")) {
+                n = n.multiply(BigInteger.valueOf(60)).add(new BigInteger(part));
+            }
+        } else if (s.startsWith("0b")) {
+            n = new BigInteger(s.substring(2), 2);
+        } else if (s.startsWith("0x")) {
+            n = new BigInteger(s.substring(2), 16);
+        } else if (s.length() > 1 && s.startsWith("0")) {
+            n = new BigInteger(s.substring(1), 8);
+        } else {
+            n = new BigInteger(s);
+        }
+        if (negative) {
+            n = n.negate();
+        }
+        if (n.compareTo(LONG_MIN) < 0 || n.compareTo(LONG_MAX) > 0) {
+            throw new NumberFormatException("integer out of range: " + text);
+        }
+        long value = n.longValue();
+        return value == (int) value ? (Number) (int) value : (Number) value;
+    }
+
+    static double decimal(String text) {
+        String s = text.replace("_", "");
+        String lower = s.toLowerCase();
+        if (lower.equals(".nan")) {
+            return Double.NaN;
+        }
+        if (lower.endsWith(".inf")) {
+            return lower.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        }
+        if (s.contains(":")) {
+            boolean negative = s.startsWith("-");
+            double value = 0;
+            for (String part : s.replaceFirst("^[-+]", "").split(":")) {
+                value = value * 60 + Double.parseDouble(part);
+            }
+            return negative ? -value : value;
+        }
+        return Double.parseDouble(s);
+    }
+
+    static boolean bool(String text) {
+        return switch (text.toLowerCase()) {
+            case "true", "yes", "on" -> true;
+            default -> false;
+        };
+    }
+}

@@ -1,0 +1,52 @@
+package io.wsproxy.routing;
+
+import io.wsproxy.config.Rule;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.stream.Collectors;
+
+/** The rules compiled for matching: tried in file order, the first whose pattern is found in the path wins. */
+public final class RouteTable {
+    private final List<Route> routes;
+
+    /** One rule with what it needs at request time, compiled once. */
+    private record Route(Rule rule, PathRewriter rewriter, UpstreamTarget upstream) {
+        static Route compile(Rule rule) {
+            return new Route(rule, PathRewriter.compile(rule.rewrite(), rule.pattern().matcher("").groupCount()),
+                    rule.target() == null ? null : UpstreamTarget.of(rule.target()));
+        }
+
+        @Override
+        public String toString() {
+            return rule.name() + ": " + rule.pattern().pattern() + " -> " + (upstream == null ? "(no target)" : upstream)
+                    + (rewriter.template() == null ? "" : " rewrite " + rewriter.template());
+        }
+    }
+
+    public RouteTable(List<Rule> rules) {
+        this.routes = rules.stream().map(Route::compile).toList();
+    }
+
+    /**
+     * @param rawPath the request path as sent, without the query
+     * @return the first matching rule with the rewritten path, or null when no rule matches
+     */
+    public RouteMatch match(String rawPath) {
+        for (Route route : routes) {
+            Matcher m = route.rule().pattern().matcher(rawPath);
+            if (m.find()) {
+                return new RouteMatch(route.rule(), route.rewriter().rewrite(rawPath, m), route.upstream());
+            }
+        }
+        return null;
+    }
+
+    public List<Rule> rules() {
+        return routes.stream().map(Route::rule).toList();
+    }
+
+    @Override
+    public String toString() {
+        return routes.stream().map(Route::toString).collect(Collectors.joining(", ", "RouteTable[", "]"));
+    }
+}

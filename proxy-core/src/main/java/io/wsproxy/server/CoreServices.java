@@ -1,0 +1,79 @@
+package io.wsproxy.server;
+
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.util.HeaderMap;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.protocol.version13.WebSocket13Channel;
+import io.wsproxy.spi.AccessLogEntry;
+import io.wsproxy.spi.ProxyServices;
+import io.wsproxy.spi.ProxySession;
+import io.wsproxy.spi.RawUpgrade;
+import io.wsproxy.spi.SessionRegistration;
+import io.wsproxy.upstream.RawUpgradeDialer;
+import io.wsproxy.upstream.WebSocketDialer;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.concurrent.CompletionStage;
+import org.xnio.OptionMap;
+import org.xnio.StreamConnection;
+import org.xnio.XnioIoThread;
+import org.xnio.XnioWorker;
+
+/** The core's side of the plugin API. */
+final class CoreServices implements ProxyServices {
+    private final XnioWorker worker;
+    private final ByteBufferPool bufferPool;
+    private final RawUpgradeDialer rawDialer;
+    private final WebSocketDialer webSocketDialer;
+    private final AccessLog accessLog;
+    private final OpenSessions sessions;
+
+    CoreServices(XnioWorker worker, ByteBufferPool bufferPool, RawUpgradeDialer rawDialer,
+                 WebSocketDialer webSocketDialer, AccessLog accessLog, OpenSessions sessions) {
+        this.worker = worker;
+        this.bufferPool = bufferPool;
+        this.rawDialer = rawDialer;
+        this.webSocketDialer = webSocketDialer;
+        this.accessLog = accessLog;
+        this.sessions = sessions;
+    }
+
+    @Override
+    public XnioWorker worker() {
+        return worker;
+    }
+
+    @Override
+    public ByteBufferPool bufferPool() {
+        return bufferPool;
+    }
+
+    @Override
+    public CompletionStage<RawUpgrade> dialRaw(URI uri, HeaderMap headers, Duration timeout) {
+        Thread current = Thread.currentThread();
+        XnioIoThread thread = current instanceof XnioIoThread io && io.getWorker() == worker ? io : worker.getIoThread();
+        return rawDialer.upgrade(uri, headers, thread, timeout);
+    }
+
+    @Override
+    public CompletionStage<WebSocketChannel> dialWebSocket(URI uri, HeaderMap headers, Duration timeout) {
+        return webSocketDialer.dial(uri, headers, timeout);
+    }
+
+    @Override
+    public WebSocketChannel serverChannel(StreamConnection client, String subprotocol) {
+        return new WebSocket13Channel(client, bufferPool, null, subprotocol, false, false, null,
+                new HashSet<>(), OptionMap.EMPTY);
+    }
+
+    @Override
+    public void accessLog(AccessLogEntry entry) {
+        accessLog.write(entry);
+    }
+
+    @Override
+    public SessionRegistration register(ProxySession session) {
+        return sessions.add(session);
+    }
+}

@@ -1,0 +1,76 @@
+package io.wsproxy.server;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.wsproxy.config.Rule;
+import io.wsproxy.routing.HeaderPolicy;
+import io.wsproxy.routing.RouteMatch;
+import io.wsproxy.spi.ProxyServices;
+import io.wsproxy.spi.RuleInfo;
+import io.wsproxy.spi.UpgradeRequest;
+import java.net.InetSocketAddress;
+import java.net.URI;
+
+/** An upgrade request as a plugin sees it: the exchange, its rule, and the upstream URI worked out once. */
+final class MatchedUpgradeRequest implements UpgradeRequest {
+    private final HttpServerExchange exchange;
+    private final RouteMatch match;
+    private final Object options;
+    private final ProxyServices services;
+    private final URI upstreamUri;
+
+    MatchedUpgradeRequest(HttpServerExchange exchange, RouteMatch match, Object options, ProxyServices services) {
+        this.exchange = exchange;
+        this.match = match;
+        this.options = options;
+        this.services = services;
+        this.upstreamUri = match.rule().target() == null ? null : match.webSocketUri(exchange.getQueryString());
+    }
+
+    @Override
+    public RuleInfo rule() {
+        return match.rule();
+    }
+
+    @Override
+    public Object options() {
+        return options;
+    }
+
+    @Override
+    public URI upstreamUri() {
+        return upstreamUri;
+    }
+
+    @Override
+    public HeaderMap clientHeaders() {
+        return exchange.getRequestHeaders();
+    }
+
+    @Override
+    public HeaderMap upstreamHeaders() {
+        Rule rule = match.rule();
+        return HeaderPolicy.upstreamRequest(exchange, match.upstream(), rule.changeOrigin(), rule.headers(), true);
+    }
+
+    @Override
+    public InetSocketAddress clientAddress() {
+        return exchange.getSourceAddress();
+    }
+
+    @Override
+    public String requestUri() {
+        String query = exchange.getQueryString();
+        return query == null || query.isEmpty() ? exchange.getRequestURI() : exchange.getRequestURI() + "?" + query;
+    }
+
+    @Override
+    public ProxyServices services() {
+        return services;
+    }
+
+    @Override
+    public String toString() {
+        return "upgrade " + requestUri() + " -> rule " + match.rule().name();
+    }
+}

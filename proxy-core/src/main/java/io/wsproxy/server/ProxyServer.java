@@ -1,0 +1,166 @@
+package io.wsproxy.server;
+
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.DefaultByteBufferPool;
+import io.wsproxy.config.ProxyConfig;
+import io.wsproxy.config.Rule;
+import io.wsproxy.plugin.PluginBindings;
+import io.wsproxy.plugin.PluginRegistry;
+import io.wsproxy.routing.RouteTable;
+import io.wsproxy.upstream.RawUpgradeDialer;
+import io.wsproxy.upstream.UpstreamDialer;
+import io.wsproxy.upstream.UpstreamTls;
+import io.wsproxy.upstream.WebSocketDialer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.Xnio;
+import org.xnio.XnioWorker;
+
+/**
+ * The running proxy: an Undertow listener whose every request goes through the rule table. Built from a
+ * validated config and the loaded plugins; {@link #close()} stops accepting, closes open WebSockets with 1001
+ * and waits for them.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    static final Duration HTTP_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration HTTP_RESPONSE_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Undertow undertow;
+    private final XnioWorker worker;
+    private final OpenSessions sessions;
+    private final InetSocketAddress address;
+
+    private ProxyServer(Undertow undertow, XnioWorker worker, OpenSessions sessions) {
+        this.undertow = undertow;
+        this.worker = worker;
+        this.sessions = sessions;
+        this.address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
+    }
+
+    public static Builder builder(ProxyConfig config, PluginRegistry plugins) {
+        return new Builder(config, plugins);
+    }
+
+    /** Where the proxy listens (the real port when the config asked for port 0). */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public int port() {
+        return address.getPort();
+    }
+
+    public int openSessions() {
+        return sessions.count();
+    }
+
+    /** Stops accepting, closes open WebSockets with 1001 "proxy shutting down", waits up to {@code grace}. */
+    public void stop(Duration grace) {
+        undertow.stop();
+        try {
+            if (!sessions.closeAll(1001, "proxy shutting down", grace)) {
+                log.warn("{} WebSocket sessions still open after {} ms; closing the sockets", sessions.count(), grace.toMillis());
+            }
+            worker.shutdown();
+            if (!worker.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                worker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            worker.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(5));
+    }
+
+    public static final class Builder {
+        private final ProxyConfig config;
+        private final PluginRegistry plugins;
+        private ByteBufferPool bufferPool;
+        private SSLContext upstreamTls;
+        private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+        private Builder(ProxyConfig config, PluginRegistry plugins) {
+            this.config = config;
+            this.plugins = plugins;
+        }
+
+        /** The pool for every I/O buffer (tests pass a leak-detecting one); default: 16 KiB direct buffers. */
+        public Builder bufferPool(ByteBufferPool pool) {
+            this.bufferPool = pool;
+            return this;
+        }
+
+        /** The TLS context for wss:// and https:// targets; default: the JVM's. */
+        public Builder upstreamTls(SSLContext context) {
+            this.upstreamTls = context;
+            return this;
+        }
+
+        public Builder ioThreads(int n) {
+            this.ioThreads = n;
+            return this;
+        }
+
+        /**
+         * Binds plugins to rules (failing on an unknown plugin or options it rejects) and starts listening.
+         *
+         * @throws io.wsproxy.config.ConfigException for a rule the plugins refuse
+         * @throws IOException when the worker cannot start
+         */
+        public ProxyServer start() throws IOException {
+            PluginBindings bindings = PluginBindings.bind(config.rules(), plugins);
+            RouteTable routes = new RouteTable(config.rules());
+            ByteBufferPool pool = bufferPool != null ? bufferPool : new DefaultByteBufferPool(true, 16 * 1024, -1, 8);
+            Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
+            XnioWorker worker = xnio.createWorker(OptionMap.builder()
+                    .set(Options.WORKER_IO_THREADS, ioThreads)
+                    .set(Options.WORKER_TASK_CORE_THREADS, 2)
+                    .set(Options.WORKER_TASK_MAX_THREADS, 8)
+                    .set(Options.TCP_NODELAY, true)
+                    .getMap());
+            try {
+                UpstreamTls tls = new UpstreamTls(xnio, upstreamTls);
+                UpstreamDialer dialer = new UpstreamDialer(pool, tls,
+                        OptionMap.builder().set(Options.TCP_NODELAY, true).getMap());
+                OpenSessions sessions = new OpenSessions();
+                CoreServices services = new CoreServices(worker, pool, new RawUpgradeDialer(dialer),
+                        new WebSocketDialer(worker, pool, tls), new AccessLog(), sessions);
+                RequestRouter router = new RequestRouter(routes, new UpgradeHandler(bindings, services),
+                        new HttpForwarder(dialer, HTTP_CONNECT_TIMEOUT, HTTP_RESPONSE_TIMEOUT));
+                Undertow undertow = Undertow.builder()
+                        .setWorker(worker)
+                        .setByteBufferPool(pool)
+                        .addHttpListener(config.server().port(), config.server().host())
+                        .setSocketOption(Options.TCP_NODELAY, true)
+                        .setSocketOption(Options.BACKLOG, 4096)
+                        .setServerOption(UndertowOptions.ALWAYS_SET_DATE, false)
+                        .setHandler(router)
+                        .build();
+                undertow.start();
+                ProxyServer server = new ProxyServer(undertow, worker, sessions);
+                for (Rule rule : config.rules()) {
+                    log.info("rule {}", rule);
+                }
+                log.info("wsproxy listening on {}:{}", config.server().host(), server.port());
+                return server;
+            } catch (RuntimeException e) {
+                worker.shutdownNow();
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.wsproxy.server;
+
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+import io.wsproxy.config.Rule;
+import io.wsproxy.routing.RouteMatch;
+import io.wsproxy.routing.RouteTable;
+
+/**
+ * The first handler of every request: finds the rule, then hands WebSocket upgrades on {@code ws: true} rules
+ * to the rule's plugin and everything else to the HTTP forwarder. No rule: 404.
+ */
+final class RequestRouter implements HttpHandler {
+    private final RouteTable routes;
+    private final UpgradeHandler upgrades;
+    private final HttpForwarder http;
+
+    RequestRouter(RouteTable routes, UpgradeHandler upgrades, HttpForwarder http) {
+        this.routes = routes;
+        this.upgrades = upgrades;
+        this.http = http;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) {
+        String path = rawPath(exchange);
+        RouteMatch match = routes.match(path);
+        if (match == null) {
+            JsonError.send(exchange, 404, "no rule matches this path");
+            return;
+        }
+        Rule rule = match.rule();
+        if (rule.ws() && isWebSocketUpgrade(exchange)) {
+            upgrades.handle(exchange, match);
+        } else if (rule.target() == null) {
+            exchange.getResponseHeaders().put(Headers.UPGRADE, "websocket");
+            JsonError.send(exchange, 426, "rule '" + rule.name() + "' only takes WebSocket upgrades");
+        } else {
+            http.forward(exchange, match);
+        }
+    }
+
+    /** The path as the client wrote it: undecoded, without the query, and without scheme and host in absolute form. */
+    static String rawPath(HttpServerExchange exchange) {
+        String uri = exchange.getRequestURI();
+        if (exchange.isHostIncludedInRequestURI()) {
+            int authority = uri.indexOf("//");
+            int slash = authority < 0 ? -1 : uri.indexOf('/', authority + 2);
+            return slash < 0 ? "/" : uri.substring(slash);
+        }
+        return uri;
+    }
+
+    static boolean isWebSocketUpgrade(HttpServerExchange exchange) {
+        if (!exchange.getRequestMethod().equals(Methods.GET)) {
+            return false;
+        }
+        HeaderValues upgrade = exchange.getRequestHeaders().get(Headers.UPGRADE);
+        if (upgrade == null) {
+            return false;
+        }
+        for (String value : upgrade) {
+            for (String token : value.split(",")) {
+                if (token.trim().equalsIgnoreCase("websocket")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,117 @@
+package io.wsproxy.server;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.SameThreadExecutor;
+import io.wsproxy.config.Rule;
+import io.wsproxy.plugin.PluginBindings;
+import io.wsproxy.routing.RouteMatch;
+import io.wsproxy.spi.HandshakeResult;
+import io.wsproxy.spi.UpstreamException;
+import io.wsproxy.spi.UpgradeListener;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.StreamConnection;
+
+/**
+ * Takes a WebSocket upgrade matched to a rule, asks the rule's plugin, and answers with the plugin's verdict:
+ * a 101 (then the plugin gets the raw connection) or the plugin's status. The plugin may take its time (the
+ * relay dials the target first); the exchange waits without holding a thread.
+ */
+final class UpgradeHandler {
+    private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
+
+    private final PluginBindings bindings;
+    private final CoreServices services;
+
+    UpgradeHandler(PluginBindings bindings, CoreServices services) {
+        this.bindings = bindings;
+        this.services = services;
+    }
+
+    void handle(HttpServerExchange exchange, RouteMatch match) {
+        String key = exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_KEY);
+        if (!"13".equals(exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_VERSION))) {
+            exchange.getResponseHeaders().put(Headers.SEC_WEB_SOCKET_VERSION, "13");
+            JsonError.send(exchange, 426, "only WebSocket version 13 is supported");
+            return;
+        }
+        if (key == null || key.isBlank()) {
+            JsonError.send(exchange, 400, "missing Sec-WebSocket-Key");
+            return;
+        }
+        Rule rule = match.rule();
+        PluginBindings.Binding binding = bindings.of(rule);
+        MatchedUpgradeRequest request = new MatchedUpgradeRequest(exchange, match, binding.options(), services);
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
+            CompletionStage<HandshakeResult> verdict;
+            try {
+                verdict = binding.plugin().handshake(request);
+            } catch (RuntimeException e) {
+                verdict = CompletableFuture.failedFuture(e);
+            }
+            verdict.whenComplete((result, failure) -> onIoThread(exchange, () -> answer(exchange, rule, key, result, failure)));
+        });
+    }
+
+    private void answer(HttpServerExchange exchange, Rule rule, String key, HandshakeResult result, Throwable failure) {
+        if (failure != null) {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof UpstreamException upstream) {
+                log.info("rule {}: {} {}", rule.name(), upstream.status(), upstream.getMessage());
+                JsonError.send(exchange, upstream.status(), upstream.getMessage());
+            } else {
+                log.warn("rule {}: plugin {} failed the handshake", rule.name(), rule.plugin(), cause);
+                JsonError.send(exchange, 500, "plugin '" + rule.plugin() + "' failed");
+            }
+        } else if (result instanceof HandshakeResult.Reject reject) {
+            exchange.setStatusCode(reject.status());
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
+            exchange.getResponseSender().send(reject.body());
+        } else if (result instanceof HandshakeResult.Accept accept) {
+            upgrade(exchange, key, accept);
+        } else {
+            JsonError.send(exchange, 500, "plugin '" + rule.plugin() + "' gave no answer");
+        }
+    }
+
+    private static void upgrade(HttpServerExchange exchange, String key, HandshakeResult.Accept accept) {
+        UpgradeListener listener = accept.onUpgrade();
+        if (!exchange.getConnection().isOpen()) {
+            listener.abandoned();
+            return;
+        }
+        HeaderMap headers = exchange.getResponseHeaders();
+        accept.responseHeaders().forEach((name, value) -> headers.put(HttpString.tryFromString(name), value));
+        if (!headers.contains(Headers.SEC_WEB_SOCKET_ACCEPT)) {
+            headers.put(Headers.SEC_WEB_SOCKET_ACCEPT, WebSocketAccept.of(key));
+        }
+        headers.put(Headers.UPGRADE, "websocket");
+        AtomicBoolean upgraded = new AtomicBoolean();
+        exchange.getConnection().addCloseListener(connection -> {
+            if (upgraded.compareAndSet(false, true)) {
+                listener.abandoned();
+            }
+        });
+        exchange.upgradeChannel((StreamConnection connection, HttpServerExchange ex) -> {
+            if (upgraded.compareAndSet(false, true)) {
+                listener.upgraded(connection);
+            }
+        });
+        exchange.endExchange();
+    }
+
+    private static void onIoThread(HttpServerExchange exchange, Runnable task) {
+        if (Thread.currentThread() == exchange.getIoThread()) {
+            task.run();
+        } else {
+            exchange.getIoThread().execute(task);
+        }
+    }
+}

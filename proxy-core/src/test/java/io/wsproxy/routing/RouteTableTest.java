@@ -1,0 +1,131 @@
+package io.wsproxy.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wsproxy.config.ConfigLoader;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class RouteTableTest {
+
+    private static RouteTable table(String rulesYaml) {
+        return new RouteTable(ConfigLoader.parse("rules:\n" + rulesYaml, Path.of("rules.yaml")).rules());
+    }
+
+    private static RouteTable oneRule(String pattern, String target, String rewrite) {
+        return table("  - name: r\n    pattern: '" + pattern + "'\n    target: '" + target + "'\n"
+                + (rewrite == null ? "" : "    rewrite: '" + rewrite + "'\n"));
+    }
+
+    static Stream<Arguments> upstreamUris() {
+        return Stream.of(
+                // pattern, target, rewrite, path, query, expected WebSocket URI
+                Arguments.of("^/ws/chat(/.*)?$", "ws://chat-service:8080", "/chat$1", "/ws/chat/room-1", null,
+                        "ws://chat-service:8080/chat/room-1"),
+                Arguments.of("^/ws/chat(/.*)?$", "ws://chat-service:8080", "/chat$1", "/ws/chat", null,
+                        "ws://chat-service:8080/chat"),
+                Arguments.of("^/api", "http://api:80", "/v2", "/api/users", null, "ws://api:80/v2/users"),
+                Arguments.of("^/ws", "ws://h:1/base", null, "/ws/a", null, "ws://h:1/base/ws/a"),
+                Arguments.of("^/ws/chat(/.*)?$", "ws://h:1/base", "/chat$1", "/ws/chat/a", null, "ws://h:1/base/chat/a"),
+                Arguments.of("^/ws", "ws://h:1/base/", null, "/ws/a", null, "ws://h:1/base/ws/a"),
+                Arguments.of("^/ws", "ws://h:1/", null, "/ws/a", null, "ws://h:1/ws/a"),
+                Arguments.of("^/ws", "ws://h:1", null, "/ws/a", null, "ws://h:1/ws/a"),
+                Arguments.of("^/ws", "https://h", null, "/ws", null, "wss://h/ws"),
+                Arguments.of("^/ws", "wss://h", null, "/ws", "", "wss://h/ws"),
+                Arguments.of("^/ws", "ws://h", null, "/ws", "a=1&b=%20x%2F&c", "ws://h/ws?a=1&b=%20x%2F&c"),
+                Arguments.of("^/ws", "ws://h", null, "/ws/%E2%82%AC", "q=%26", "ws://h/ws/%E2%82%AC?q=%26"),
+                Arguments.of("^/ws", "ws://h", null, "/ws/a b|c", "x=1 2", "ws://h/ws/a%20b%7Cc?x=1%202"),
+                Arguments.of("^/ws", "ws://[::1]:9000", null, "/ws", null, "ws://[::1]:9000/ws"));
+    }
+
+    @ParameterizedTest(name = "{0} -> {1} (rewrite {2}): {3} ? {4} -> {5}")
+    @MethodSource("upstreamUris")
+    void buildsTheUpstreamUri(String pattern, String target, String rewrite, String path, String query, String expected) {
+        RouteMatch match = oneRule(pattern, target, rewrite).match(path);
+
+        assertEquals(URI.create(expected), match.webSocketUri(query));
+        assertEquals(expected, match.webSocketUri(query).toString());
+    }
+
+    @Test
+    void httpUsesTheHttpSchemeAndTheSamePath() {
+        RouteMatch plain = oneRule("^/api", "ws://h:81/base", "/v2").match("/api/users");
+        RouteMatch secure = oneRule("^/api", "wss://h", null).match("/api");
+
+        assertEquals("/base/v2/users?x=%2F", plain.upstreamPathAndQuery("x=%2F"));
+        assertEquals("/base/v2/users", plain.upstreamPathAndQuery(null));
+        assertEquals(URI.create("http://h:81/base/v2/users?x=1"), plain.httpUri("x=1"));
+        assertEquals(URI.create("https://h/api"), secure.httpUri(null));
+        assertEquals("/v2/users", plain.rewrittenPath());
+    }
+
+    @Test
+    void hostHeaderAndOriginComeFromTheTarget() {
+        RouteMatch withPort = oneRule("^/", "http://chat:8080/base", null).match("/x");
+        RouteMatch withoutPort = oneRule("^/", "wss://chat.example.com", null).match("/x");
+
+        assertEquals("chat:8080", withPort.hostHeader());
+        assertEquals("chat.example.com", withoutPort.hostHeader());
+        assertEquals("http://chat:8080", withPort.origin(false));
+        assertEquals("ws://chat:8080", withPort.origin(true));
+        assertEquals("https://chat.example.com", withoutPort.origin(false));
+        assertEquals("wss://chat.example.com", withoutPort.origin(true));
+    }
+
+    @Test
+    void firstMatchingRuleWins() {
+        RouteTable table = table("""
+                  - name: specific
+                    pattern: ^/ws/chat/admin
+                    target: ws://admin
+                  - name: chat
+                    pattern: ^/ws/chat
+                    target: ws://chat
+                  - name: catch-all
+                    pattern: ^/
+                    target: ws://default
+                """);
+
+        assertEquals("specific", table.match("/ws/chat/admin/x").rule().name());
+        assertEquals("chat", table.match("/ws/chat/room").rule().name());
+        assertEquals("catch-all", table.match("/other").rule().name());
+    }
+
+    @Test
+    void patternMayMatchInTheMiddleOfThePath() {
+        RouteMatch match = oneRule("/socket", "ws://h", null).match("/app/socket/1");
+
+        assertEquals("ws://h/app/socket/1", match.webSocketUri(null).toString());
+    }
+
+    @Test
+    void noMatchingRuleGivesNull() {
+        assertNull(oneRule("^/ws", "ws://h", null).match("/api"));
+        assertNull(oneRule("^/ws$", "ws://h", null).match("/ws/x"));
+    }
+
+    @Test
+    void ruleWithoutTargetStillRewrites() {
+        RouteMatch match = table("  - name: local\n    pattern: ^/local(/.*)$\n    rewrite: $1\n").match("/local/x");
+
+        assertEquals("/x?q", match.upstreamPathAndQuery("q"));
+        assertNull(match.webSocketUri(null));
+        assertNull(match.httpUri(null));
+        assertNull(match.hostHeader());
+        assertNull(match.origin(true));
+    }
+
+    @Test
+    void describesItsRoutes() {
+        String text = oneRule("^/ws", "ws://h:1", "/x").toString();
+
+        assertTrue(text.contains("r: ^/ws -> ws://h:1 rewrite /x"), text);
+    }
+}

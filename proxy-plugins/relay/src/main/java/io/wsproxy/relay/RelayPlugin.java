@@ -1,0 +1,109 @@
+package io.wsproxy.relay;
+
+import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.wsproxy.spi.ByteSizes;
+import io.wsproxy.spi.HandshakeResult;
+import io.wsproxy.spi.InvalidOptionsException;
+import io.wsproxy.spi.OptionsReader;
+import io.wsproxy.spi.ProxyPlugin;
+import io.wsproxy.spi.RawUpgrade;
+import io.wsproxy.spi.RuleInfo;
+import io.wsproxy.spi.UpgradeListener;
+import io.wsproxy.spi.UpgradeRequest;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import org.pf4j.Extension;
+import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
+
+/**
+ * The transparent relay: dials the target with the client's own handshake (key, subprotocols, extensions),
+ * answers the client with the target's 101, then splices bytes, reading only frame headers.
+ */
+@Extension
+public final class RelayPlugin implements ProxyPlugin {
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    static final long DEFAULT_MAX_MESSAGE = ByteSizes.parse("64MiB");
+    static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    private static final Set<HttpString> NOT_RELAYED = Set.of(Headers.CONNECTION, Headers.UPGRADE,
+            Headers.CONTENT_LENGTH, Headers.TRANSFER_ENCODING, Headers.KEEP_ALIVE, Headers.DATE);
+
+    @Override
+    public String name() {
+        return "relay";
+    }
+
+    @Override
+    public Object parseOptions(RuleInfo rule, Map<String, Object> options) throws InvalidOptionsException {
+        OptionsReader reader = new OptionsReader(options);
+        Duration connectTimeout = reader.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT);
+        long bufferSize = reader.bytes("bufferSize", 0, 0);
+        long maxMessage = reader.bytes("maxMessageBytes", DEFAULT_MAX_MESSAGE, 0);
+        Duration closeTimeout = reader.duration("closeTimeout", DEFAULT_CLOSE_TIMEOUT);
+        reader.rejectUnknown(name());
+        if (bufferSize != 0 && (bufferSize < 1024 || bufferSize > (64 << 20))) {
+            throw new InvalidOptionsException("bufferSize", "bufferSize: must be from 1KiB to 64MiB, got " + bufferSize);
+        }
+        if (rule.target() == null) {
+            throw new InvalidOptionsException(null, "the relay plugin needs the rule to have a target");
+        }
+        return new RelayOptions(connectTimeout,
+                bufferSize == 0 ? null : new DefaultByteBufferPool(true, (int) bufferSize, -1, 4),
+                maxMessage, closeTimeout);
+    }
+
+    @Override
+    public CompletionStage<HandshakeResult> handshake(UpgradeRequest request) {
+        RelayOptions options = (RelayOptions) request.options();
+        HeaderMap headers = request.upstreamHeaders();
+        HeaderMap client = request.clientHeaders();
+        // one handshake end to end: the target answers the client's own key and negotiates its own offers
+        for (HttpString name : new HttpString[] {Headers.SEC_WEB_SOCKET_KEY, Headers.SEC_WEB_SOCKET_VERSION,
+                Headers.SEC_WEB_SOCKET_EXTENSIONS}) {
+            HeaderValues values = client.get(name);
+            if (values != null) {
+                headers.putAll(name, values);
+            }
+        }
+        return request.services().dialRaw(request.upstreamUri(), headers, options.connectTimeout())
+                .thenApply(answer -> verdict(request, options, answer));
+    }
+
+    private HandshakeResult verdict(UpgradeRequest request, RelayOptions options, RawUpgrade answer) {
+        if (!answer.upgraded()) {
+            int status = answer.status() >= 300 ? answer.status() : 502;
+            return new HandshakeResult.Reject(status, "upstream " + request.upstreamUri() + " answered "
+                    + answer.status() + " " + answer.reason() + "\n");
+        }
+        StreamConnection upstream = answer.connection();
+        return new HandshakeResult.Accept(relayedHeaders(answer.headers()), new UpgradeListener() {
+            @Override
+            public void upgraded(StreamConnection clientConnection) {
+                new RelaySession(clientConnection, upstream, options, request.services(), request.rule().name(),
+                        String.valueOf(request.clientAddress()), request.upstreamUri().toString()).start();
+            }
+
+            @Override
+            public void abandoned() {
+                IoUtils.safeClose(upstream);
+            }
+        });
+    }
+
+    private static Map<String, String> relayedHeaders(HeaderMap upstream) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (HeaderValues values : upstream) {
+            if (!NOT_RELAYED.contains(values.getHeaderName())) {
+                out.put(values.getHeaderName().toString(), String.join(", ", values));
+            }
+        }
+        return out;
+    }
+}

@@ -5,13 +5,14 @@ import io.wsproxy.spi.HandshakeResult;
 import io.wsproxy.spi.InvalidOptionsException;
 import io.wsproxy.spi.ProxyPlugin;
 import io.wsproxy.spi.RuleInfo;
+import io.wsproxy.spi.UpgradeListener;
 import io.wsproxy.spi.UpgradeRequest;
-import io.wsproxy.spi.UpstreamException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.pf4j.Extension;
+import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
 
 /**
  * {@code plugin: forward}: one client WebSocket reaches many servers through JSON forward envelopes, and its other
@@ -41,9 +42,10 @@ public class ForwardPlugin implements ProxyPlugin {
         if (context.targetUri() == null) {
             return CompletableFuture.completedFuture(accept(context, null));
         }
+        // a failed dial fails the stage with the dialer's UpstreamException: the core answers its 502 or 504
         return context.services()
                 .dialWebSocket(context.targetUri(), context.targetHandshakeHeaders(), context.options().connectTimeout())
-                .handle((target, error) -> error == null ? accept(context, target) : reject(error));
+                .thenApply(target -> accept(context, target));
     }
 
     private static HandshakeResult accept(ForwardContext context, WebSocketChannel target) {
@@ -51,14 +53,17 @@ public class ForwardPlugin implements ProxyPlugin {
         Map<String, String> headers = subprotocol == null || subprotocol.isEmpty()
                 ? Map.of()
                 : Map.of("Sec-WebSocket-Protocol", subprotocol);
-        return new HandshakeResult.Accept(headers, connection -> new ForwardSession(context,
-                context.services().serverChannel(connection, subprotocol), target).start());
-    }
+        return new HandshakeResult.Accept(headers, new UpgradeListener() {
+            @Override
+            public void upgraded(StreamConnection client) {
+                new ForwardSession(context, context.services().serverChannel(client, subprotocol), target).start();
+            }
 
-    private static HandshakeResult reject(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        int status = cause instanceof UpstreamException ue ? ue.status() : 502;
-        return new HandshakeResult.Reject(status, "target " + (status == 504 ? "timed out" : "unreachable"));
+            @Override
+            public void abandoned() {
+                IoUtils.safeClose(target);
+            }
+        });
     }
 
     @Override

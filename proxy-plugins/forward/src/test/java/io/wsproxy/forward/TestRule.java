@@ -4,10 +4,10 @@ import io.wsproxy.spi.RuleInfo;
 import java.net.URI;
 import java.util.Map;
 
-public record TestRule(String name, URI target, boolean changeOrigin, Map<String, String> headers, boolean ws, String plugin)
+record TestRule(String name, URI target, boolean changeOrigin, Map<String, String> headers, boolean ws, String plugin)
         implements RuleInfo {
 
-    public static TestRule withTarget(String target) {
+    static TestRule withTarget(String target) {
         return new TestRule("test", target == null ? null : URI.create(target), false, Map.of(), true, "forward");
     }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.wsproxy.forward.TestRule;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
@@ -41,11 +40,11 @@ class ForwardProtocolTest {
         return use(new Backend(answer));
     }
 
-    private StandInProxy proxy(Backend target, Map<String, Object> options) throws Exception {
-        return use(new StandInProxy(TestRule.withTarget(target == null ? null : target.url()), options));
+    private ForwardProxy proxy(Backend target, Map<String, Object> options) throws Exception {
+        return use(new ForwardProxy(target == null ? null : target.url(), options));
     }
 
-    private Client client(StandInProxy proxy) throws Exception {
+    private Client client(ForwardProxy proxy) throws Exception {
         return use(new Client(proxy.url()));
     }
 
@@ -164,7 +163,7 @@ class ForwardProtocolTest {
     @Test
     void selfForwardRunsOnTheTargetOverItsOwnConnectionWithoutDiallingTheProxy() throws Exception {
         Backend target = backend(Backend.ANSWER);
-        StandInProxy proxy = proxy(target, Map.of("self", List.of("https://proxy.example/")));
+        ForwardProxy proxy = proxy(target, Map.of("self", List.of("https://proxy.example/")));
         Client client = client(proxy);
         client.send(forward("HTTPS://Proxy.example", "{\"type\":\"request\",\"id\":7}"));
         assertEquals("{\"type\":\"request\",\"id\":7}", target.next());
@@ -172,7 +171,7 @@ class ForwardProtocolTest {
         assertEquals("HTTPS://Proxy.example", reply.get("url").asText());
         assertEquals(7, reply.get("forward").get("got").get("id").asInt());
         assertEquals(2, target.connectionCount(), "the main connection and the dedicated self connection");
-        assertEquals(1, proxy.acceptedConnections());
+        assertEquals(1, proxy.openSessions(), "a dial to ourselves would be a second session");
     }
 
     @Test

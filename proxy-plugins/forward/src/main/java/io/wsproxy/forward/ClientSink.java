@@ -1,0 +1,101 @@
+package io.wsproxy.forward;
+
+import io.undertow.websockets.core.WebSocketCallback;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.WebSockets;
+import java.nio.ByteBuffer;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import org.xnio.Pooled;
+
+/**
+ * Everything sent to the client goes through here, from any thread. It counts what Undertow has not written yet;
+ * above the limit, the upstream whose message went over stops being read until the client catches up, so a client
+ * that does not read costs at most about the limit, whatever its servers send.
+ */
+final class ClientSink {
+    private final WebSocketChannel client;
+    private final long limit;
+    private final AtomicLong pending = new AtomicLong();
+    private final Queue<WebSocketChannel> paused = new ConcurrentLinkedQueue<>();
+
+    ClientSink(WebSocketChannel client, long limit) {
+        this.client = client;
+        this.limit = limit;
+    }
+
+    void send(String text) {
+        long size = Utf8.length(text);
+        pending.addAndGet(size);
+        WebSockets.sendText(text, client, new Written<>(size, null));
+    }
+
+    /** Takes ownership of {@code data}: it is freed once written, or when writing fails. */
+    void sendBinary(Pooled<ByteBuffer[]> data) {
+        long size = 0;
+        for (ByteBuffer b : data.getResource()) {
+            size += b.remaining();
+        }
+        pending.addAndGet(size);
+        WebSockets.sendBinary(data.getResource(), client, new Written<>(size, data));
+    }
+
+    /** Called by an upstream's reader after handing a message over: stop reading it while the client lags. */
+    void pauseIfOverloaded(WebSocketChannel source) {
+        if (pending.get() <= limit) {
+            return;
+        }
+        source.suspendReceives();
+        paused.add(source);
+        // the last write may have completed between the check and the add: nobody else would resume it
+        if (pending.get() <= limit / 2) {
+            resumePaused();
+        }
+    }
+
+    long pendingBytes() {
+        return pending.get();
+    }
+
+    private void written(long size) {
+        if (pending.addAndGet(-size) <= limit / 2 && !paused.isEmpty()) {
+            resumePaused();
+        }
+    }
+
+    private void resumePaused() {
+        WebSocketChannel channel;
+        while ((channel = paused.poll()) != null) {
+            channel.resumeReceives();
+        }
+    }
+
+    private final class Written<T> implements WebSocketCallback<T> {
+        private final long size;
+        private final Pooled<ByteBuffer[]> data;
+
+        Written(long size, Pooled<ByteBuffer[]> data) {
+            this.size = size;
+            this.data = data;
+        }
+
+        @Override
+        public void complete(WebSocketChannel channel, T context) {
+            done();
+        }
+
+        @Override
+        public void onError(WebSocketChannel channel, T context, Throwable throwable) {
+            // the client's close listener tears the session down; here we only settle the books
+            done();
+        }
+
+        private void done() {
+            if (data != null) {
+                data.free();
+            }
+            written(size);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.wsproxy.forward;
+
+/** Close codes and reasons as they may go on the wire. */
+final class CloseCodes {
+    static final int NORMAL = 1000;
+    static final int GOING_AWAY = 1001;
+    static final int TOO_BIG = 1009;
+    static final int BAD_GATEWAY = 1014;
+    /** RFC 6455 5.5: a control frame's payload is at most 125 bytes, two of which are the code. */
+    static final int MAX_REASON_BYTES = 123;
+
+    private CloseCodes() {
+    }
+
+    /**
+     * 1005, 1006 and 1015 only report what happened and must never be sent: a side that vanished or closed without
+     * a code becomes 1014 (an upstream) or 1001 (the client), as the core's relay does.
+     */
+    static int sendable(int code, boolean fromUpstream) {
+        return switch (code) {
+            case 1005 -> NORMAL;
+            case 1006, 1015 -> fromUpstream ? BAD_GATEWAY : GOING_AWAY;
+            default -> code;
+        };
+    }
+
+    static String reason(String reason) {
+        return reason == null ? "" : Utf8.truncate(reason, MAX_REASON_BYTES);
+    }
+
+    /** The lifecycle-sync reason: names the server as the client wrote it, cut to fit a close frame. */
+    static String upstreamClosed(String url) {
+        return reason("upstream closed: " + url);
+    }
+}

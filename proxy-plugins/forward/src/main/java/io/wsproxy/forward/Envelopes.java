@@ -1,0 +1,56 @@
+package io.wsproxy.forward;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.io.IOException;
+
+/** The texts the proxy itself sends the client. Built by concatenation: no tree, no reflection. */
+public final class Envelopes {
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private Envelopes() {
+    }
+
+    /** What comes before a server's message in {@code {"type":"forward","url":U,"forward":M}}; built once per upstream. */
+    public static String wrapPrefix(String url) {
+        return "{\"type\":\"forward\",\"url\":" + quote(url) + ",\"forward\":";
+    }
+
+    /** Embeds {@code message} whole when it is JSON, else as a JSON string. */
+    public static String wrap(String prefix, String message) {
+        String embedded = isJson(message) ? message : quote(message);
+        return new StringBuilder(prefix.length() + embedded.length() + 1).append(prefix).append(embedded).append('}')
+                .toString();
+    }
+
+    public static String error(String url, int status, String message) {
+        return "{\"type\":\"forward\",\"url\":" + (url == null ? "null" : quote(url))
+                + ",\"error\":{\"status\":" + status + ",\"message\":" + quote(message) + "}}";
+    }
+
+    public static String connectResponse(boolean status) {
+        return "{\"type\":\"response\",\"response\":{\"status\":" + status + "}}";
+    }
+
+    public static String disconnected(String url) {
+        return "{\"type\":\"event\",\"event\":{\"type\":\"disconnected\",\"url\":" + quote(url) + "}}";
+    }
+
+    /** Strict: exactly one JSON value, nothing after it. */
+    public static boolean isJson(String text) {
+        try (JsonParser parser = JSON.createParser(text)) {
+            if (parser.nextToken() == null) {
+                return false;
+            }
+            parser.skipChildren();
+            return parser.nextToken() == null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static String quote(String text) {
+        return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"';
+    }
+}

@@ -1,0 +1,73 @@
+package io.wsproxy.forward;
+
+import io.undertow.websockets.core.WebSocketChannel;
+import io.wsproxy.spi.HandshakeResult;
+import io.wsproxy.spi.InvalidOptionsException;
+import io.wsproxy.spi.ProxyPlugin;
+import io.wsproxy.spi.RuleInfo;
+import io.wsproxy.spi.UpgradeListener;
+import io.wsproxy.spi.UpgradeRequest;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.pf4j.Extension;
+import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
+
+/**
+ * {@code plugin: forward}: one client WebSocket reaches many servers through JSON forward envelopes, and its other
+ * messages go to the rule's target as with the relay.
+ */
+@Extension
+public class ForwardPlugin implements ProxyPlugin {
+    public static final String NAME = "forward";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Object parseOptions(RuleInfo rule, Map<String, Object> options) throws InvalidOptionsException {
+        return ForwardOptions.parse(rule, options);
+    }
+
+    /**
+     * A rule with a target dials it first, as the relay does: the client's 101 carries the target's subprotocol,
+     * and a target that is down is a 502 now rather than a connection that fails on its first message.
+     */
+    @Override
+    public CompletionStage<HandshakeResult> handshake(UpgradeRequest request) {
+        ForwardContext context = ForwardContext.of(request);
+        if (context.targetUri() == null) {
+            return CompletableFuture.completedFuture(accept(context, null));
+        }
+        // a failed dial fails the stage with the dialer's UpstreamException: the core answers its 502 or 504
+        return context.services()
+                .dialWebSocket(context.targetUri(), context.targetHandshakeHeaders(), context.options().connectTimeout())
+                .thenApply(target -> accept(context, target));
+    }
+
+    private static HandshakeResult accept(ForwardContext context, WebSocketChannel target) {
+        String subprotocol = target == null ? null : target.getSubProtocol();
+        Map<String, String> headers = subprotocol == null || subprotocol.isEmpty()
+                ? Map.of()
+                : Map.of("Sec-WebSocket-Protocol", subprotocol);
+        return new HandshakeResult.Accept(headers, new UpgradeListener() {
+            @Override
+            public void upgraded(StreamConnection client) {
+                new ForwardSession(context, context.services().serverChannel(client, subprotocol), target).start();
+            }
+
+            @Override
+            public void abandoned() {
+                IoUtils.safeClose(target);
+            }
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "forward plugin";
+    }
+}

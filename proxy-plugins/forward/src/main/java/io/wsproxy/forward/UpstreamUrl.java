@@ -1,0 +1,65 @@
+package io.wsproxy.forward;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+
+/**
+ * A server URL as a client wrote it in an envelope, with the URI we dial and the normalised form that
+ * {@code self} and {@code allow} are compared against (ws/wss scheme, lower-case host, no default port, no
+ * trailing slash). Replies always carry {@link #written()}, never the normalised form.
+ */
+public record UpstreamUrl(String written, URI dialUri, String normalized) {
+
+    /** @throws IllegalArgumentException with a message fit for the client's error envelope */
+    public static UpstreamUrl parse(String written) {
+        URI uri;
+        try {
+            uri = new URI(written);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("invalid url: " + e.getReason());
+        }
+        String scheme = webSocketScheme(uri.getScheme());
+        if (uri.isOpaque() || uri.getHost() == null) {
+            throw new IllegalArgumentException("url has no host");
+        }
+        if (uri.getRawUserInfo() != null) {
+            // "wss://allowed.example@evil.example" reads like the allowed host to people and naive regexes
+            throw new IllegalArgumentException("url must not carry user info");
+        }
+        String host = uri.getHost().toLowerCase(Locale.ROOT);
+        int port = uri.getPort();
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+        String authority = port == -1 ? host : host + ":" + port;
+        URI dial = URI.create(scheme + "://" + authority + (path.isEmpty() ? "/" : path) + query);
+        boolean defaultPort = port == -1 || port == ("wss".equals(scheme) ? 443 : 80);
+        String normalizedPath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        String normalized = scheme + "://" + (defaultPort ? host : authority) + normalizedPath + query;
+        return new UpstreamUrl(written, dial, normalized);
+    }
+
+    /** The origin a {@code changeOrigin} rule sends: scheme as written, host and port. */
+    public String origin() {
+        String scheme = URI.create(written).getScheme().toLowerCase(Locale.ROOT);
+        int port = dialUri.getPort();
+        return scheme + "://" + dialUri.getHost() + (port == -1 ? "" : ":" + port);
+    }
+
+    private static String webSocketScheme(String scheme) {
+        if (scheme == null) {
+            throw new IllegalArgumentException("url has no scheme (ws, wss, http or https)");
+        }
+        return switch (scheme.toLowerCase(Locale.ROOT)) {
+            case "ws", "http" -> "ws";
+            case "wss", "https" -> "wss";
+            default -> throw new IllegalArgumentException(
+                    "unsupported url scheme '" + scheme + "' (ws, wss, http or https)");
+        };
+    }
+
+    @Override
+    public String toString() {
+        return written;
+    }
+}

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /**
  * The command line, parsed: {@code [--config FILE] [--plugins DIR] [--port N] [--help]}, each option also
- * written {@code --name=value}.
+ * written {@code --name=value}. {@code --help} anywhere wins over everything else.
  *
  * @param config  the rules file
  * @param plugins the plugins folder, or null to take the rules file's {@code plugins.dir} or the default
@@ -35,11 +35,13 @@ record Arguments(Path config, Path plugins, Integer port, boolean help) {
         Path config = null;
         Path plugins = null;
         Integer port = null;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
+        for (String arg : args) {
             if (arg.equals("--help") || arg.equals("-h")) {
                 return new Arguments(DEFAULT_CONFIG, null, null, true);
             }
+        }
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
             int eq = arg.indexOf('=');
             String name = arg.startsWith("--") && eq > 0 ? arg.substring(0, eq) : arg;
             String value;

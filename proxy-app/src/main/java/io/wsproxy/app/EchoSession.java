@@ -7,8 +7,6 @@ import io.undertow.websockets.core.CloseMessage;
 import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
-import io.undertow.websockets.core.protocol.version13.WebSocket13Channel;
-import io.undertow.websockets.extensions.NoopExtensionFunction;
 import io.wsproxy.spi.AccessLogEntry;
 import io.wsproxy.spi.ProxyServices;
 import io.wsproxy.spi.ProxySession;
@@ -17,10 +15,8 @@ import io.wsproxy.spi.UpgradeRequest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.concurrent.TimeUnit;
 import org.xnio.IoUtils;
-import org.xnio.OptionMap;
 import org.xnio.Pooled;
 import org.xnio.StreamConnection;
 
@@ -52,22 +48,12 @@ final class EchoSession extends AbstractReceiveListener implements ProxySession 
     }
 
     static void start(StreamConnection client, UpgradeRequest request, long maxMessageBytes) {
-        WebSocketChannel channel = serverChannel(client, request.services());
+        WebSocketChannel channel = request.services().serverChannel(client, null);
         EchoSession session = new EchoSession(channel, request, maxMessageBytes);
         session.registration = session.services.register(session);
         channel.addCloseTask(ch -> session.closed());
         channel.getReceiveSetter().set(session);
         channel.resumeReceives();
-    }
-
-    /**
-     * What {@link ProxyServices#serverChannel} should give: it builds the same channel but with a null
-     * ExtensionFunction, on which Undertow 2.4.3 throws a NullPointerException at the first frame it reads. Use
-     * {@code services.serverChannel(client, null)} again once the core passes {@link NoopExtensionFunction}.
-     */
-    private static WebSocketChannel serverChannel(StreamConnection client, ProxyServices services) {
-        return new WebSocket13Channel(client, services.bufferPool(), null, null, false, false,
-                NoopExtensionFunction.INSTANCE, new HashSet<>(), OptionMap.EMPTY);
     }
 
     /** Shutdown: a close frame with {@code code}, then the socket closes when the client answers or times out. */

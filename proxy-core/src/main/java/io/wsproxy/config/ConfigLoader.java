@@ -14,7 +14,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /** Reads rules.yaml into a validated {@link ProxyConfig}; every problem is a {@link ConfigException} with its line. */
 public final class ConfigLoader {
     static final List<String> TOP_LEVEL = List.of("server", "plugins", "rules");
-    static final List<String> SERVER_FIELDS = List.of("port", "host");
+    static final List<String> SERVER_FIELDS = List.of("port", "host", "connectTimeout", "responseTimeout");
     static final List<String> PLUGINS_FIELDS = List.of("dir");
 
     private ConfigLoader() {
@@ -61,7 +61,9 @@ public final class ConfigLoader {
             throw server.error("host", "must not be empty");
         }
         int port = server.integer("port", ServerConfig.DEFAULT_PORT, 0, ServerConfig.MAX_PORT);
-        return new ServerConfig(host == null ? ServerConfig.DEFAULT_HOST : host.strip(), port);
+        return new ServerConfig(host == null ? ServerConfig.DEFAULT_HOST : host.strip(), port,
+                server.duration("connectTimeout", ServerConfig.DEFAULT_CONNECT_TIMEOUT),
+                server.duration("responseTimeout", ServerConfig.DEFAULT_RESPONSE_TIMEOUT));
     }
 
     private static PluginsConfig plugins(Path file, MappingReader top) {

@@ -159,6 +159,28 @@ final class MappingReader {
         return YamlScalars.bool(((ScalarNode) v).getValue());
     }
 
+    /** A duration written {@code 10s}, {@code 500ms}, {@code 2m} or as bare milliseconds; must be positive. */
+    java.time.Duration duration(String key, java.time.Duration defaultValue) {
+        Node v = value(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (!(v instanceof ScalarNode scalar) || !(v.getTag().equals(Tag.INT) || v.getTag().equals(Tag.STR))) {
+            throw error(key, "expected a duration such as 10s, 500ms, 2m or a number of milliseconds, got " + describe(v));
+        }
+        java.time.Duration d;
+        try {
+            d = io.wsproxy.spi.Durations.parse(v.getTag().equals(Tag.INT)
+                    ? (Object) YamlScalars.integer(scalar.getValue()).longValue() : scalar.getValue());
+        } catch (IllegalArgumentException e) {
+            throw error(key, e.getMessage());
+        }
+        if (d.isZero()) {
+            throw error(key, "must be more than 0");
+        }
+        return d;
+    }
+
     int integer(String key, int defaultValue, int min, int max) {
         Node v = value(key);
         if (v == null) {

@@ -32,8 +32,6 @@ import org.xnio.XnioWorker;
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
-    static final Duration HTTP_CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    static final Duration HTTP_RESPONSE_TIMEOUT = Duration.ofSeconds(60);
 
     private final Undertow undertow;
     private final XnioWorker worker;
@@ -92,6 +90,7 @@ public final class ProxyServer implements AutoCloseable {
         private ByteBufferPool bufferPool;
         private SSLContext upstreamTls;
         private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private java.util.function.Consumer<io.wsproxy.spi.AccessLogEntry> accessLogListener;
 
         private Builder(ProxyConfig config, PluginRegistry plugins) {
             this.config = config;
@@ -107,6 +106,12 @@ public final class ProxyServer implements AutoCloseable {
         /** The TLS context for wss:// and https:// targets; default: the JVM's. */
         public Builder upstreamTls(SSLContext context) {
             this.upstreamTls = context;
+            return this;
+        }
+
+        /** Sees every access-log entry after it is logged (tests, metrics); called on an I/O thread. */
+        public Builder accessLogListener(java.util.function.Consumer<io.wsproxy.spi.AccessLogEntry> listener) {
+            this.accessLogListener = listener;
             return this;
         }
 
@@ -138,9 +143,9 @@ public final class ProxyServer implements AutoCloseable {
                         OptionMap.builder().set(Options.TCP_NODELAY, true).getMap());
                 OpenSessions sessions = new OpenSessions();
                 CoreServices services = new CoreServices(worker, pool, new RawUpgradeDialer(dialer),
-                        new WebSocketDialer(worker, pool, tls), new AccessLog(), sessions);
+                        new WebSocketDialer(worker, pool, tls), new AccessLog(accessLogListener), sessions);
                 RequestRouter router = new RequestRouter(routes, new UpgradeHandler(bindings, services),
-                        new HttpForwarder(dialer, HTTP_CONNECT_TIMEOUT, HTTP_RESPONSE_TIMEOUT));
+                        new HttpForwarder(dialer, config.server().connectTimeout(), config.server().responseTimeout()));
                 Undertow undertow = Undertow.builder()
                         .setWorker(worker)
                         .setByteBufferPool(pool)

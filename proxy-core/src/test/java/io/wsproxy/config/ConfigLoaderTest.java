@@ -220,4 +220,26 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
         assertTrue(e.getMessage().contains("not UTF-8"), e.getMessage());
     }
+
+    @Test
+    void serverTimeoutsInEveryDurationForm() {
+        ProxyConfig config = ConfigLoader.parse("""
+                server: { connectTimeout: 1500, responseTimeout: 2m }
+                rules:
+                  - name: a
+                    pattern: "^/"
+                """, java.nio.file.Path.of("rules.yaml"));
+        assertEquals(java.time.Duration.ofMillis(1500), config.server().connectTimeout());
+        assertEquals(java.time.Duration.ofMinutes(2), config.server().responseTimeout());
+        assertEquals(ServerConfig.DEFAULT_RESPONSE_TIMEOUT,
+                ConfigLoader.parse("rules:\n  - { name: a, pattern: x }\n", java.nio.file.Path.of("r.yaml")).server().responseTimeout());
+    }
+
+    @Test
+    void badServerDurationNamesFileLineAndField() {
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                "server:\n  responseTimeout: soon\nrules:\n  - { name: a, pattern: x }\n", java.nio.file.Path.of("rules.yaml")));
+        assertEquals("rules.yaml:2: server.responseTimeout: expected a duration such as 10s, 500ms, 2m or a number of "
+                + "milliseconds, got 'soon'", e.getMessage());
+    }
 }

@@ -150,6 +150,22 @@ class HttpForwardingTest {
     }
 
     @Test
+    void slowTargetIs504() throws Exception {
+        backend.stubFor(get("/api/slow").willReturn(aResponse().withFixedDelay(3000).withBody("late")));
+        try (TestProxy impatient = TestProxy.startWithServer("responseTimeout: 300ms", """
+                  - name: api
+                    pattern: "^/"
+                    target: "http://127.0.0.1:%d/api"
+                    ws: false
+                """.formatted(backend.port()))) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(impatient.http("/slow")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(504, response.statusCode());
+            assertTrue(response.body().contains("no response"), response.body());
+        }
+    }
+
+    @Test
     void headersOnTheRuleReplaceTheClients() throws Exception {
         http.send(HttpRequest.newBuilder(proxy.http("/gateway/h")).header("X-Proxy-Auth", "forged").build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -8,28 +8,43 @@ import io.wsproxy.spi.ProxyPlugin;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.wsproxy.spi.AccessLogEntry;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /** A proxy on an ephemeral loopback port, from rules written in the test, with a leak-detecting buffer pool. */
 public final class TestProxy implements AutoCloseable {
     private final ProxyServer server;
     private final LeakDetectingPool pool;
 
-    private TestProxy(ProxyServer server, LeakDetectingPool pool) {
+    private final BlockingQueue<AccessLogEntry> accessLog;
+
+    private TestProxy(ProxyServer server, LeakDetectingPool pool, BlockingQueue<AccessLogEntry> accessLog) {
         this.server = server;
         this.pool = pool;
+        this.accessLog = accessLog;
     }
 
     /** {@code rules} is the YAML of the {@code rules:} list (indented by two spaces per level as usual). */
     public static TestProxy start(String rules, ProxyPlugin... plugins) throws Exception {
-        String yaml = "server: { host: 127.0.0.1, port: 0 }\nrules:\n" + rules;
+        return startWithServer("", rules, plugins);
+    }
+
+    /** {@code serverFields} go into the {@code server:} mapping, e.g. {@code "responseTimeout: 300ms"}. */
+    public static TestProxy startWithServer(String serverFields, String rules, ProxyPlugin... plugins) throws Exception {
+        String yaml = "server: { host: 127.0.0.1, port: 0" + (serverFields.isEmpty() ? "" : ", " + serverFields)
+                + " }\nrules:\n" + rules;
         ProxyConfig config = ConfigLoader.parse(yaml, Path.of("test-rules.yaml"));
         LeakDetectingPool pool = new LeakDetectingPool(16 * 1024);
+        BlockingQueue<AccessLogEntry> accessLog = new LinkedBlockingQueue<>();
         ProxyServer server = ProxyServer.builder(config, PluginRegistry.of(List.of(plugins)))
                 .bufferPool(pool)
+                .accessLogListener(accessLog::add)
                 .ioThreads(2)
                 .start();
-        return new TestProxy(server, pool);
+        return new TestProxy(server, pool, accessLog);
     }
 
     public URI ws(String pathAndQuery) {
@@ -42,6 +57,15 @@ public final class TestProxy implements AutoCloseable {
 
     public ProxyServer server() {
         return server;
+    }
+
+    /** The next access-log entry (one per closed WebSocket). */
+    public AccessLogEntry nextAccessLog() throws InterruptedException {
+        AccessLogEntry entry = accessLog.poll(WsClient.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        if (entry == null) {
+            throw new AssertionError("no access-log entry within " + WsClient.TIMEOUT);
+        }
+        return entry;
     }
 
     public LeakDetectingPool pool() {

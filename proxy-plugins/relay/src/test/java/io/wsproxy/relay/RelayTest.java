@@ -180,6 +180,36 @@ class RelayTest {
     }
 
     @Test
+    void accessLogSaysWhoClosedWithWhatAndHowMuchMoved() throws Exception {
+        try (WsClient client = WsClient.connect(proxy.ws("/ws/room?x=1"))) {
+            client.sendText("0123456789");
+            client.nextText();
+            client.close(4001, "bye");
+            client.awaitClose();
+        }
+        io.wsproxy.spi.AccessLogEntry entry = proxy.nextAccessLog();
+        assertEquals("echo", entry.rule());
+        assertEquals("ws://127.0.0.1:" + backend.port() + "/room?x=1", entry.upstream());
+        assertTrue(entry.clientAddress().contains("127.0.0.1"), entry.clientAddress());
+        assertEquals(4001, entry.closeCode());
+        assertEquals("client", entry.closedBy());
+        // 10 payload bytes plus a masked frame header each way, plus the close frames
+        assertTrue(entry.bytesFromClient() >= 16 + 9, entry.toString());
+        assertTrue(entry.bytesFromUpstream() >= 12 + 5, entry.toString());
+    }
+
+    @Test
+    void accessLogNamesAVanishedSide() throws Exception {
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"))) {
+            client.sendText("vanish");
+            client.awaitClose();
+        }
+        io.wsproxy.spi.AccessLogEntry entry = proxy.nextAccessLog();
+        assertEquals(1006, entry.closeCode());
+        assertEquals("upstream", entry.closedBy());
+    }
+
+    @Test
     void targetCloseCodeReachesClient() throws Exception {
         try (WsClient client = WsClient.connect(proxy.ws("/ws"))) {
             client.sendText("close:4002:server says bye");

@@ -26,17 +26,17 @@ final class ClientSink {
     }
 
     void send(String text) {
-        long size = Utf8.length(text);
+        send(text, Utf8.length(text));
+    }
+
+    /** @param size {@code text}'s length in UTF-8, when the caller knows it already */
+    void send(String text, long size) {
         pending.addAndGet(size);
         WebSockets.sendText(text, client, new Written<>(size, null));
     }
 
-    /** Takes ownership of {@code data}: it is freed once written, or when writing fails. */
-    void sendBinary(Pooled<ByteBuffer[]> data) {
-        long size = 0;
-        for (ByteBuffer b : data.getResource()) {
-            size += b.remaining();
-        }
+    /** Takes ownership of {@code data} ({@code size} bytes): it is freed once written, or when writing fails. */
+    void sendBinary(Pooled<ByteBuffer[]> data, long size) {
         pending.addAndGet(size);
         WebSockets.sendBinary(data.getResource(), client, new Written<>(size, data));
     }

@@ -9,6 +9,7 @@ import io.undertow.websockets.core.WebSockets;
 import io.wsproxy.spi.AccessLogEntry;
 import io.wsproxy.spi.ProxySession;
 import io.wsproxy.spi.SessionRegistration;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,6 +20,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.xnio.IoUtils;
+import org.xnio.Pooled;
 
 /**
  * One client connection speaking the forward protocol.
@@ -81,18 +83,19 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     // ---- client messages, on the session's thread
 
     private void clientText(String text) {
-        bytesFromClient.addAndGet(text.length());
+        long size = Utf8.length(text);
+        bytesFromClient.addAndGet(size);
         ClientMessage message = parser.parse(text);
         if (message instanceof ClientMessage.Forward f) {
             forward(f.url(), f.request());
         } else if (message instanceof ClientMessage.Connect c) {
             connect(c.url());
         } else if (message instanceof ClientMessage.Ping) {
-            ping(text);
+            ping(text, size);
         } else if (message instanceof ClientMessage.Malformed m) {
             sink.send(Envelopes.error(m.url(), 400, m.reason()));
         } else {
-            toTarget(text);
+            toTarget(text, size);
         }
     }
 
@@ -152,34 +155,37 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         return link;
     }
 
-    private void ping(String text) {
+    private void ping(String text, long size) {
         if (target != null) {
-            toTarget(text);
+            toTarget(text, size);
         }
         for (UpstreamLink link : upstreams.values()) {
             if (link.isOpen()) {
                 // a full queue already tells that server is behind; a ping more would not help
-                link.offer(text);
+                link.offer(text, size);
             }
         }
     }
 
-    private void toTarget(String text) {
+    private void toTarget(String text, long size) {
         if (target == null) {
             sink.send(Envelopes.error(null, 400, "this rule has no target: only forward, connect and ping are accepted"));
             return;
         }
-        target.offer(text);
+        target.offer(text, size);
         throttleClientIfTargetLags();
     }
 
-    private void clientBinary(BufferedBinaryMessage message) {
+    /** Takes ownership of {@code data}. */
+    private void clientBinary(Pooled<ByteBuffer[]> data) {
+        long size = size(data);
+        bytesFromClient.addAndGet(size);
         if (target == null) {
-            message.getData().free();
+            data.free();
             sink.send(Envelopes.error(null, 400, "binary messages need a rule target"));
             return;
         }
-        target.offerBinary(message.getData());
+        target.offerBinary(data, size);
         throttleClientIfTargetLags();
     }
 
@@ -234,19 +240,26 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
 
     @Override
     public void text(UpstreamLink link, WebSocketChannel from, String text) {
-        bytesFromUpstreams.addAndGet(text.length());
-        sink.send(link.role() == UpstreamLink.Role.TARGET ? text : Envelopes.wrap(link.wrapPrefix(), text));
+        long size = Utf8.length(text);
+        bytesFromUpstreams.addAndGet(size);
+        if (link.role() == UpstreamLink.Role.TARGET) {
+            sink.send(text, size);
+        } else {
+            sink.send(Envelopes.wrap(link.wrapPrefix(), text));
+        }
         sink.pauseIfOverloaded(from);
     }
 
     @Override
-    public void binary(UpstreamLink link, WebSocketChannel from, BufferedBinaryMessage message) {
+    public void binary(UpstreamLink link, WebSocketChannel from, Pooled<ByteBuffer[]> data) {
+        long size = size(data);
+        bytesFromUpstreams.addAndGet(size);
         if (link.role() == UpstreamLink.Role.TARGET) {
-            sink.sendBinary(message.getData());
+            sink.sendBinary(data, size);
             sink.pauseIfOverloaded(from);
         } else {
             // the envelope protocol is text: a server's binary frame has no place in it
-            message.getData().free();
+            data.free();
             droppedBinary.incrementAndGet();
         }
     }
@@ -319,6 +332,14 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         return new UpstreamLink(role, url, options.queueBytes(), MAX_UPSTREAM_MESSAGE_BYTES, thread, this);
     }
 
+    private static long size(Pooled<ByteBuffer[]> data) {
+        long size = 0;
+        for (ByteBuffer b : data.getResource()) {
+            size += b.remaining();
+        }
+        return size;
+    }
+
     long droppedBinaryMessages() {
         return droppedBinary.get();
     }
@@ -343,10 +364,12 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
 
         @Override
         protected void onFullBinaryMessage(WebSocketChannel ch, BufferedBinaryMessage message) {
+            // getData() hands the buffers over once: a second call would find them gone
+            Pooled<ByteBuffer[]> data = message.getData();
             if (closed) {
-                message.getData().free();
+                data.free();
             } else {
-                clientBinary(message);
+                clientBinary(data);
             }
         }
 

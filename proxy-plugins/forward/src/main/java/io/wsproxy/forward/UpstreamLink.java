@@ -53,7 +53,8 @@ final class UpstreamLink {
 
         void text(UpstreamLink link, WebSocketChannel from, String text);
 
-        void binary(UpstreamLink link, WebSocketChannel from, BufferedBinaryMessage message);
+        /** Takes ownership of {@code data}. */
+        void binary(UpstreamLink link, WebSocketChannel from, Pooled<ByteBuffer[]> data);
     }
 
     private static final long FORCED_CLOSE_SECONDS = 5;
@@ -138,10 +139,14 @@ final class UpstreamLink {
      * {@code queueBytes}. The target is never refused: the session stops reading the client instead.
      */
     Offer offer(String text) {
+        return offer(text, Utf8.length(text));
+    }
+
+    /** @param size {@code text}'s length in UTF-8 */
+    Offer offer(String text, long size) {
         if (state == State.CLOSED) {
             return Offer.CLOSED;
         }
-        long size = Utf8.length(text);
         if (role != Role.TARGET && pending.get() + size > queueBytes) {
             return Offer.FULL;
         }
@@ -154,15 +159,11 @@ final class UpstreamLink {
         return Offer.ACCEPTED;
     }
 
-    /** The target only: relays a client's binary message, taking ownership of {@code data}. */
-    void offerBinary(Pooled<ByteBuffer[]> data) {
+    /** The target only: relays a client's binary message of {@code size} bytes, taking ownership of {@code data}. */
+    void offerBinary(Pooled<ByteBuffer[]> data, long size) {
         if (state != State.OPEN) {
             data.free();
             return;
-        }
-        long size = 0;
-        for (ByteBuffer b : data.getResource()) {
-            size += b.remaining();
         }
         pending.addAndGet(size);
         WebSockets.sendBinary(data.getResource(), channel, new Sent(size, data));
@@ -303,7 +304,8 @@ final class UpstreamLink {
 
         @Override
         protected void onFullBinaryMessage(WebSocketChannel ch, BufferedBinaryMessage message) {
-            events.binary(UpstreamLink.this, ch, message);
+            // getData() hands the buffers over once: a second call would find them gone
+            events.binary(UpstreamLink.this, ch, message.getData());
         }
 
         @Override

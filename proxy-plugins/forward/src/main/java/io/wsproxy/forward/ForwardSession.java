@@ -227,7 +227,8 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
             return;
         }
         if (link.role() == UpstreamLink.Role.TARGET) {
-            closeAll(CloseCodes.sendable(code, true), reason);
+            // as with the relay: the client gets the target's close, and the log says the target ended it
+            closeAll(CloseCodes.sendable(code, true), reason, code, "upstream");
             return;
         }
         forget(link);
@@ -283,6 +284,11 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
 
     /** The proxy ends the session: the client gets {@code code}, every upstream is closed. */
     private void closeAll(int code, String reason) {
+        closeAll(code, reason, code, "proxy");
+    }
+
+    /** @param loggedCode what the side that ended the session sent, for the access log */
+    private void closeAll(int code, String reason, int loggedCode, String closedBy) {
         if (closed) {
             return;
         }
@@ -290,7 +296,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         WebSockets.sendClose(code, CloseCodes.reason(reason), client, null);
         client.getIoThread().executeAfter(() -> IoUtils.safeClose(client), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
         closeUpstreams(CloseCodes.GOING_AWAY, "client connection closed");
-        finish(code, "proxy");
+        finish(loggedCode, closedBy);
     }
 
     private void closeUpstreams(int targetCode, String targetReason) {

@@ -1,12 +1,16 @@
 package io.wsproxy.forward.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.undertow.util.HeaderMap;
 import io.undertow.websockets.core.WebSockets;
 import io.wsproxy.forward.ForwardPlugin;
+import io.wsproxy.spi.AccessLogEntry;
 import io.wsproxy.spi.ProxyPlugin;
 import io.wsproxy.testing.EchoBackend;
 import io.wsproxy.testing.TestProxy;
@@ -17,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -237,7 +242,8 @@ class ForwardProtocolTest {
     @Test
     void anUpstreamClosedByItsServerClosesTheClientWith1014NamingIt() throws Exception {
         Backend server = backend(Backend.ANSWER);
-        WsClient client = client(proxy(null, allowLocal()));
+        AccessLogRecorder log = new AccessLogRecorder(new ForwardPlugin());
+        WsClient client = client(proxy(null, allowLocal(), "", log));
         String url = server.url();
         client.sendText(forward(url, "{}"));
         client.nextText();
@@ -247,6 +253,10 @@ class ForwardProtocolTest {
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2), "closed only after 2 s");
         assertEquals(1014, closed.code());
         assertTrue(closed.reason().contains(url), closed.reason());
+        AccessLogEntry entry = log.next();
+        assertEquals(1014, entry.closeCode());
+        assertEquals("proxy", entry.closedBy());
+        assertEquals("(forward hub)", entry.upstream());
     }
 
     @Test
@@ -367,13 +377,6 @@ class ForwardProtocolTest {
     }
 
     @Test
-    void aClientMessageOverTheLimitCloses1009() throws Exception {
-        WsClient client = client(proxy(null, allowLocal("maxMessageBytes", 100)));
-        client.sendText("{\"pad\":\"" + "x".repeat(200) + "\"}");
-        assertEquals(1009, client.awaitClose().code());
-    }
-
-    @Test
     void aHubWithoutTargetRefusesOtherMessages() throws Exception {
         WsClient client = client(proxy(null, allowLocal()));
         client.sendText("{\"type\":\"request\"}");
@@ -398,5 +401,187 @@ class ForwardProtocolTest {
         // answers come in order: a stray connect response would arrive before this error
         client.sendText("not json");
         assertError(client.nextText(), null, 400);
+    }
+
+    @Test
+    void ruleHeadersAndChangeOriginApplyToForwardedHandshakes() throws Exception {
+        EchoBackend target = echo();
+        EchoBackend server = echo();
+        TestProxy proxy = proxy(url(target), allowLocal(), """
+                    changeOrigin: true
+                    headers: { X-Proxy-Auth: secret }
+                """, new ForwardPlugin());
+        WsClient client = use(WsClient.connect(proxy.ws("/"), Map.of("Origin", "https://app.example",
+                "Authorization", "Bearer client", "Cookie", "session=1"), List.of(), true));
+        assertEquals("secret", target.nextHandshake().getFirst("X-Proxy-Auth"));
+        String written = url(server).replace("ws://", "http://");
+        client.sendText(forward(written, "{\"id\":1}"));
+        assertEquals("{\"type\":\"forward\",\"url\":\"" + written + "\",\"forward\":{\"id\":1}}", client.nextText());
+        HeaderMap seen = server.nextHandshake();
+        assertEquals("secret", seen.getFirst("X-Proxy-Auth"));
+        assertEquals("http://127.0.0.1:" + server.port(), seen.getFirst("Origin"), "the server's own origin");
+        assertEquals("127.0.0.1:" + server.port(), seen.getFirst("Host"));
+        // the client's credentials were meant for this rule's target, not for third parties
+        assertNull(seen.getFirst("Authorization"));
+        assertNull(seen.getFirst("Cookie"));
+    }
+
+    @Test
+    void withoutChangeOriginForwardedHandshakesCarryTheClientsOrigin() throws Exception {
+        EchoBackend server = echo();
+        TestProxy proxy = proxy(null, allowLocal(), "    headers: { X-Proxy-Auth: secret }\n", new ForwardPlugin());
+        WsClient client = use(WsClient.connect(proxy.ws("/"), Map.of("Origin", "https://app.example"), List.of(), true));
+        client.sendText(forward(url(server), "{}"));
+        client.nextText();
+        HeaderMap seen = server.nextHandshake();
+        assertEquals("https://app.example", seen.getFirst("Origin"));
+        assertEquals("secret", seen.getFirst("X-Proxy-Auth"));
+    }
+
+    @Test
+    void binaryFromTheClientReachesTheTargetByteExact() throws Exception {
+        EchoBackend target = echo();
+        WsClient client = client(proxy(url(target), allowLocal(), "", new ForwardPlugin()));
+        byte[] data = new byte[70_000];
+        new Random(1).nextBytes(data);
+        client.sendBinary(data);
+        assertArrayEquals(data, client.nextBinary());
+        client.sendText("{\"after\":\"binary\"}");
+        assertEquals("{\"after\":\"binary\"}", client.nextText());
+    }
+
+    @Test
+    void binaryToAHubWithoutTargetIsA400() throws Exception {
+        WsClient client = client(proxy(null, allowLocal()));
+        client.sendBinary(new byte[100]);
+        assertError(client.nextText(), null, 400);
+    }
+
+    @Test
+    void aClientThatStopsReadingStallsTheFloodingServerAndNothingElse() throws Exception {
+        long total = 64L << 20;
+        Backend flood = backend(Backend.FLOOD);
+        Backend other = backend(Backend.ANSWER);
+        TestProxy proxy = proxy(null, allowLocal());
+        WsClient slow = use(WsClient.connect(proxy.ws("/"), Map.of(), List.of(), false));
+        proxy.pool().resetMax();
+        slow.sendText(forward(flood.url(), "{\"flood\":" + total + "}"));
+        // the client reads nothing: the server's sends must stall well short of the total
+        long stalled = awaitStall(flood);
+        assertTrue(stalled < total / 2, "the server sent " + stalled + " bytes to a client that reads nothing");
+        int held = proxy.pool().maxOutstanding();
+        assertTrue(held <= 8, "the proxy held " + held + " buffers for one slow reader");
+
+        // the stalled client's own requests still go out: its reads never wait for its writes
+        slow.sendText(forward(other.url(), "{\"still\":\"sending\"}"));
+        assertEquals("{\"still\":\"sending\"}", other.next());
+        // and another client of the same proxy is served at once
+        WsClient fast = client(proxy);
+        fast.sendText(forward(other.url(), "{\"n\":1}"));
+        assertEquals(1, json(fast.nextText()).get("forward").get("got").get("n").asInt());
+
+        String floodPrefix = "{\"type\":\"forward\",\"url\":\"" + flood.url() + "\",\"forward\":\"";
+        long received = 0;
+        while (received < total) {
+            slow.request(1);
+            String message = slow.nextText();
+            if (message.startsWith(floodPrefix)) {
+                received += Backend.FLOOD_MESSAGE_BYTES;
+            }
+        }
+        assertEquals(total, received);
+    }
+
+    /** Waits until the server's sent count stops growing, by watching it across its own send completions. */
+    private static long awaitStall(Backend backend) throws InterruptedException {
+        long last = -1;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            long now = backend.floodSent();
+            if (now == last && now > 0) {
+                return now;
+            }
+            last = now;
+            synchronized (backend) {
+                backend.wait(300); // not a sleep on an event: there is no event for "nothing happened"
+            }
+        }
+        throw new AssertionError("the server never stalled: backpressure did not reach it");
+    }
+
+    @Test
+    void anAccessLogLineIsWrittenWhenTheClientCloses() throws Exception {
+        EchoBackend target = echo();
+        Backend server = backend(Backend.ANSWER);
+        AccessLogRecorder log = new AccessLogRecorder(new ForwardPlugin());
+        WsClient client = client(proxy(url(target), allowLocal(), "", log));
+        String toTarget = "{\"type\":\"request\",\"name\":\"é\"}";
+        client.sendText(toTarget);
+        assertEquals(toTarget, client.nextText());
+        String envelope = forward(server.url(), "{}");
+        client.sendText(envelope);
+        client.nextText();
+        client.sendBinary(new byte[10]);
+        client.nextBinary();
+        client.close(1000, "bye");
+        AccessLogEntry entry = log.next();
+        assertEquals("forward-test", entry.rule());
+        assertEquals(url(target), entry.upstream());
+        assertEquals(1000, entry.closeCode());
+        assertEquals("client", entry.closedBy());
+        assertEquals(utf8(toTarget) + utf8(envelope) + 10, entry.bytesFromClient(), "bytes the client sent");
+        assertEquals(utf8(toTarget) + utf8("{\"type\":\"response\",\"got\":{}}") + 10, entry.bytesFromUpstream(),
+                "bytes the target and the server sent");
+        assertTrue(entry.clientAddress().contains("127.0.0.1"), entry.clientAddress());
+    }
+
+    private static long utf8(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    @Test
+    void aMessageOfExactlyMaxMessageBytesPassesAndOneByteMoreCloses1009() throws Exception {
+        int max = 1000;
+        EchoBackend target = echo();
+        TestProxy proxy = proxy(url(target), allowLocal("maxMessageBytes", max), "", new ForwardPlugin());
+        WsClient client = client(proxy);
+        // two-byte characters: the limit counts bytes, not characters
+        String exact = padded(max);
+        assertTrue(exact.length() < max);
+        client.sendText(exact);
+        assertEquals(exact, client.nextText());
+        client.sendText(padded(max + 1));
+        assertEquals(1009, client.awaitClose().code());
+
+        WsClient binary = client(proxy);
+        binary.sendBinary(new byte[max]);
+        assertEquals(max, binary.nextBinary().length);
+        binary.sendBinary(new byte[max + 1]);
+        assertEquals(1009, binary.awaitClose().code());
+    }
+
+    /** {@code {"pad":"éé…xx…"}} of exactly {@code bytes} UTF-8 bytes. */
+    private static String padded(int bytes) {
+        String text = "{\"pad\":\"" + "é".repeat(10) + "x".repeat(bytes - 30) + "\"}";
+        assertEquals(bytes, utf8(text));
+        return text;
+    }
+
+    @Test
+    void theTargetsCloseReachesTheClientAndTheLogNamesTheTarget() throws Exception {
+        Backend target = backend((b, ch, text) -> WebSockets.sendClose(4000, "target done", ch, null));
+        Backend server = backend(Backend.SILENT);
+        AccessLogRecorder log = new AccessLogRecorder(new ForwardPlugin());
+        WsClient client = client(proxy(target.url(), allowLocal(), "", log));
+        client.sendText(forward(server.url(), "{}"));
+        server.next();
+        client.sendText("{\"type\":\"bye\"}");
+        WsClient.Close closed = client.awaitClose();
+        assertEquals(4000, closed.code());
+        assertEquals("target done", closed.reason());
+        server.awaitClosed();
+        AccessLogEntry entry = log.next();
+        assertEquals(4000, entry.closeCode());
+        assertEquals("upstream", entry.closedBy());
     }
 }

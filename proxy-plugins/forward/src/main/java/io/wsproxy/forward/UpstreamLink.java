@@ -17,6 +17,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.xnio.IoUtils;
 import org.xnio.Pooled;
 
@@ -70,6 +71,10 @@ final class UpstreamLink {
     private final AtomicLong pending = new AtomicLong();
     private final AtomicBoolean waitingForDrain = new AtomicBoolean();
     private volatile Runnable onDrained;
+    private final LongConsumer sent = size -> {
+        pending.addAndGet(-size);
+        drainedCheck();
+    };
 
     private final ArrayDeque<String> waiting = new ArrayDeque<>();
     private State state = State.CONNECTING;
@@ -154,7 +159,7 @@ final class UpstreamLink {
         if (state == State.CONNECTING) {
             waiting.add(text);
         } else {
-            WebSockets.sendText(text, channel, new Sent(size));
+            WebSockets.sendText(text, channel, new CountedWrite(size, null, sent));
         }
         return Offer.ACCEPTED;
     }
@@ -166,7 +171,7 @@ final class UpstreamLink {
             return;
         }
         pending.addAndGet(size);
-        WebSockets.sendBinary(data.getResource(), channel, new Sent(size, data));
+        WebSockets.sendBinary(data.getResource(), channel, new CountedWrite(size, data, sent));
     }
 
     boolean overLimit() {
@@ -217,7 +222,7 @@ final class UpstreamLink {
         state = State.OPEN;
         String text;
         while ((text = waiting.poll()) != null) {
-            WebSockets.sendText(text, ch, new Sent(Utf8.length(text)));
+            WebSockets.sendText(text, ch, new CountedWrite(Utf8.length(text), null, sent));
         }
         ch.resumeReceives();
         events.opened(this);
@@ -250,40 +255,6 @@ final class UpstreamLink {
         });
         // an upstream that never answers our close frame must not keep its socket
         ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
-    }
-
-    private final class Sent implements WebSocketCallback<Void> {
-        private final long size;
-        private final Pooled<ByteBuffer[]> data;
-
-        Sent(long size) {
-            this(size, null);
-        }
-
-        Sent(long size, Pooled<ByteBuffer[]> data) {
-            this.size = size;
-            this.data = data;
-        }
-
-        @Override
-        public void complete(WebSocketChannel ch, Void context) {
-            done();
-        }
-
-        @Override
-        public void onError(WebSocketChannel ch, Void context, Throwable throwable) {
-            // the close listener reports the loss; this only settles the books
-            done();
-            IoUtils.safeClose(ch);
-        }
-
-        private void done() {
-            if (data != null) {
-                data.free();
-            }
-            pending.addAndGet(-size);
-            drainedCheck();
-        }
     }
 
     private final class Reader extends AbstractReceiveListener {

@@ -55,10 +55,6 @@ final class ClientSink {
         }
     }
 
-    long pendingBytes() {
-        return pending.get();
-    }
-
     private void written(long size) {
         if (pending.addAndGet(-size) <= limit / 2 && !paused.isEmpty()) {
             resumePaused();

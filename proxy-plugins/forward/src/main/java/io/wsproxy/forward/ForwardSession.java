@@ -20,6 +20,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.xnio.IoUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xnio.Pooled;
 
 /**
@@ -30,6 +32,7 @@ import org.xnio.Pooled;
  * upstream's own thread, so a slow server delays nobody else, and each server's messages stay in order.
  */
 final class ForwardSession implements ProxySession, UpstreamLink.Events {
+    private static final Logger log = LoggerFactory.getLogger(ForwardSession.class);
     /** A server may send larger messages than a client (the target's replies, for one): bounded all the same. */
     static final long MAX_UPSTREAM_MESSAGE_BYTES = 16L << 20;
     private static final long FORCED_CLOSE_SECONDS = 5;
@@ -315,6 +318,11 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         if (registration != null) {
             registration.close();
         }
+        long dropped = droppedBinary.get();
+        if (dropped > 0) {
+            log.info("{}: dropped {} binary messages from forwarded servers (the envelope protocol is text)",
+                    this, dropped);
+        }
         context.services().accessLog(new AccessLogEntry(context.rule().name(),
                 String.valueOf(context.clientAddress()),
                 context.targetUri() == null ? "(forward hub)" : context.targetUri().toString(),
@@ -344,10 +352,6 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
             size += b.remaining();
         }
         return size;
-    }
-
-    long droppedBinaryMessages() {
-        return droppedBinary.get();
     }
 
     private final class ClientReader extends AbstractReceiveListener {

@@ -51,6 +51,12 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     private final AtomicLong bytesFromUpstreams = new AtomicLong();
     private final AtomicLong droppedBinary = new AtomicLong();
     private int forwardedCount;
+    /**
+     * Self links are not forwarded servers and do not count against {@code maxUpstreams}, but links are keyed by
+     * the url as written, and every spelling of a self url (host case, default port, trailing slash) would
+     * otherwise open one more connection to the target: they get a bound of their own, the same number.
+     */
+    private int selfCount;
     private boolean closed;
     private volatile int clientCloseCode = 1006;
     private volatile String clientCloseReason = "";
@@ -137,7 +143,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         }
         boolean self = options.isSelf(parsed);
         int refusal = !options.allows(parsed) ? 403
-                : !self && forwardedCount >= options.maxUpstreams() ? 429
+                : (self ? selfCount : forwardedCount) >= options.maxUpstreams() ? 429
                 : 0;
         if (refusal != 0) {
             sink.send(forConnect ? Envelopes.connectResponse(false)
@@ -147,7 +153,9 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         }
         UpstreamLink link = newLink(self ? UpstreamLink.Role.SELF : UpstreamLink.Role.FORWARDED, url);
         upstreams.put(url, link);
-        if (!self) {
+        if (self) {
+            selfCount++;
+        } else {
             forwardedCount++;
         }
         link.dialing(self
@@ -271,8 +279,12 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     // ---- ending
 
     private void forget(UpstreamLink link) {
-        if (upstreams.remove(link.url(), link) && link.role() == UpstreamLink.Role.FORWARDED) {
-            forwardedCount--;
+        if (upstreams.remove(link.url(), link)) {
+            if (link.role() == UpstreamLink.Role.FORWARDED) {
+                forwardedCount--;
+            } else {
+                selfCount--;
+            }
         }
     }
 
@@ -309,6 +321,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         List<UpstreamLink> links = new ArrayList<>(upstreams.values());
         upstreams.clear();
         forwardedCount = 0;
+        selfCount = 0;
         for (UpstreamLink link : links) {
             link.close(CloseCodes.GOING_AWAY, "client connection closed");
         }

@@ -219,6 +219,23 @@ class ForwardProtocolTest {
     }
 
     @Test
+    void spellingsOfASelfUrlCannotOpenUnboundedTargetConnections() throws Exception {
+        Backend target = backend(Backend.ANSWER);
+        Backend server = backend(Backend.ANSWER);
+        Map<String, Object> options = allowLocal("self", List.of("https://proxy.example/"), "maxUpstreams", 1);
+        WsClient client = client(proxy(target, options));
+        client.sendText(forward("https://proxy.example", "{\"n\":1}"));
+        assertEquals(1, json(client.nextText()).get("forward").get("got").get("n").asInt());
+        // the same self url spelled otherwise would be one more connection to the target
+        client.sendText(forward("HTTPS://PROXY.example:443/", "{\"n\":2}"));
+        assertError(client.nextText(), "HTTPS://PROXY.example:443/", 429);
+        assertEquals(2, target.connectionCount(), "the main connection and one self connection");
+        // self links are not forwarded servers: the one forwarded upstream allowed is still free
+        client.sendText(forward(server.url(), "{\"n\":3}"));
+        assertEquals(3, json(client.nextText()).get("forward").get("got").get("n").asInt());
+    }
+
+    @Test
     void pingGoesToTheTargetAndEveryOpenUpstream() throws Exception {
         Backend target = backend(Backend.SILENT);
         Backend a = backend((b, ch, text) -> WebSockets.sendText(

@@ -1,12 +1,12 @@
 package io.wsproxy.forward;
 
-import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
 import java.nio.ByteBuffer;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.xnio.Pooled;
 
 /**
@@ -19,6 +19,7 @@ final class ClientSink {
     private final long limit;
     private final AtomicLong pending = new AtomicLong();
     private final Queue<WebSocketChannel> paused = new ConcurrentLinkedQueue<>();
+    private final LongConsumer written = this::written;
 
     ClientSink(WebSocketChannel client, long limit) {
         this.client = client;
@@ -26,19 +27,19 @@ final class ClientSink {
     }
 
     void send(String text) {
-        long size = Utf8.length(text);
-        pending.addAndGet(size);
-        WebSockets.sendText(text, client, new Written<>(size, null));
+        send(text, Utf8.length(text));
     }
 
-    /** Takes ownership of {@code data}: it is freed once written, or when writing fails. */
-    void sendBinary(Pooled<ByteBuffer[]> data) {
-        long size = 0;
-        for (ByteBuffer b : data.getResource()) {
-            size += b.remaining();
-        }
+    /** @param size {@code text}'s length in UTF-8, when the caller knows it already */
+    void send(String text, long size) {
         pending.addAndGet(size);
-        WebSockets.sendBinary(data.getResource(), client, new Written<>(size, data));
+        WebSockets.sendText(text, client, new CountedWrite(size, null, written));
+    }
+
+    /** Takes ownership of {@code data} ({@code size} bytes): it is freed once written, or when writing fails. */
+    void sendBinary(Pooled<ByteBuffer[]> data, long size) {
+        pending.addAndGet(size);
+        WebSockets.sendBinary(data.getResource(), client, new CountedWrite(size, data, written));
     }
 
     /** Called by an upstream's reader after handing a message over: stop reading it while the client lags. */
@@ -54,10 +55,6 @@ final class ClientSink {
         }
     }
 
-    long pendingBytes() {
-        return pending.get();
-    }
-
     private void written(long size) {
         if (pending.addAndGet(-size) <= limit / 2 && !paused.isEmpty()) {
             resumePaused();
@@ -68,34 +65,6 @@ final class ClientSink {
         WebSocketChannel channel;
         while ((channel = paused.poll()) != null) {
             channel.resumeReceives();
-        }
-    }
-
-    private final class Written<T> implements WebSocketCallback<T> {
-        private final long size;
-        private final Pooled<ByteBuffer[]> data;
-
-        Written(long size, Pooled<ByteBuffer[]> data) {
-            this.size = size;
-            this.data = data;
-        }
-
-        @Override
-        public void complete(WebSocketChannel channel, T context) {
-            done();
-        }
-
-        @Override
-        public void onError(WebSocketChannel channel, T context, Throwable throwable) {
-            // the client's close listener tears the session down; here we only settle the books
-            done();
-        }
-
-        private void done() {
-            if (data != null) {
-                data.free();
-            }
-            written(size);
         }
     }
 }

@@ -4,7 +4,6 @@ package io.wsproxy.forward;
 final class CloseCodes {
     static final int NORMAL = 1000;
     static final int GOING_AWAY = 1001;
-    static final int TOO_BIG = 1009;
     static final int BAD_GATEWAY = 1014;
     /** RFC 6455 5.5: a control frame's payload is at most 125 bytes, two of which are the code. */
     static final int MAX_REASON_BYTES = 123;

@@ -9,6 +9,7 @@ import io.undertow.websockets.core.WebSockets;
 import io.wsproxy.spi.AccessLogEntry;
 import io.wsproxy.spi.ProxySession;
 import io.wsproxy.spi.SessionRegistration;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,6 +20,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.xnio.IoUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.Pooled;
 
 /**
  * One client connection speaking the forward protocol.
@@ -28,6 +32,7 @@ import org.xnio.IoUtils;
  * upstream's own thread, so a slow server delays nobody else, and each server's messages stay in order.
  */
 final class ForwardSession implements ProxySession, UpstreamLink.Events {
+    private static final Logger log = LoggerFactory.getLogger(ForwardSession.class);
     /** A server may send larger messages than a client (the target's replies, for one): bounded all the same. */
     static final long MAX_UPSTREAM_MESSAGE_BYTES = 16L << 20;
     private static final long FORCED_CLOSE_SECONDS = 5;
@@ -46,6 +51,12 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     private final AtomicLong bytesFromUpstreams = new AtomicLong();
     private final AtomicLong droppedBinary = new AtomicLong();
     private int forwardedCount;
+    /**
+     * Self links are not forwarded servers and do not count against {@code maxUpstreams}, but links are keyed by
+     * the url as written, and every spelling of a self url (host case, default port, trailing slash) would
+     * otherwise open one more connection to the target: they get a bound of their own, the same number.
+     */
+    private int selfCount;
     private boolean closed;
     private volatile int clientCloseCode = 1006;
     private volatile String clientCloseReason = "";
@@ -81,18 +92,19 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     // ---- client messages, on the session's thread
 
     private void clientText(String text) {
-        bytesFromClient.addAndGet(text.length());
+        long size = Utf8.length(text);
+        bytesFromClient.addAndGet(size);
         ClientMessage message = parser.parse(text);
         if (message instanceof ClientMessage.Forward f) {
             forward(f.url(), f.request());
         } else if (message instanceof ClientMessage.Connect c) {
             connect(c.url());
         } else if (message instanceof ClientMessage.Ping) {
-            ping(text);
+            ping(text, size);
         } else if (message instanceof ClientMessage.Malformed m) {
             sink.send(Envelopes.error(m.url(), 400, m.reason()));
         } else {
-            toTarget(text);
+            toTarget(text, size);
         }
     }
 
@@ -131,7 +143,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         }
         boolean self = options.isSelf(parsed);
         int refusal = !options.allows(parsed) ? 403
-                : !self && forwardedCount >= options.maxUpstreams() ? 429
+                : (self ? selfCount : forwardedCount) >= options.maxUpstreams() ? 429
                 : 0;
         if (refusal != 0) {
             sink.send(forConnect ? Envelopes.connectResponse(false)
@@ -141,7 +153,9 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         }
         UpstreamLink link = newLink(self ? UpstreamLink.Role.SELF : UpstreamLink.Role.FORWARDED, url);
         upstreams.put(url, link);
-        if (!self) {
+        if (self) {
+            selfCount++;
+        } else {
             forwardedCount++;
         }
         link.dialing(self
@@ -152,34 +166,37 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         return link;
     }
 
-    private void ping(String text) {
+    private void ping(String text, long size) {
         if (target != null) {
-            toTarget(text);
+            toTarget(text, size);
         }
         for (UpstreamLink link : upstreams.values()) {
             if (link.isOpen()) {
                 // a full queue already tells that server is behind; a ping more would not help
-                link.offer(text);
+                link.offer(text, size);
             }
         }
     }
 
-    private void toTarget(String text) {
+    private void toTarget(String text, long size) {
         if (target == null) {
             sink.send(Envelopes.error(null, 400, "this rule has no target: only forward, connect and ping are accepted"));
             return;
         }
-        target.offer(text);
+        target.offer(text, size);
         throttleClientIfTargetLags();
     }
 
-    private void clientBinary(BufferedBinaryMessage message) {
+    /** Takes ownership of {@code data}. */
+    private void clientBinary(Pooled<ByteBuffer[]> data) {
+        long size = size(data);
+        bytesFromClient.addAndGet(size);
         if (target == null) {
-            message.getData().free();
+            data.free();
             sink.send(Envelopes.error(null, 400, "binary messages need a rule target"));
             return;
         }
-        target.offerBinary(message.getData());
+        target.offerBinary(data, size);
         throttleClientIfTargetLags();
     }
 
@@ -221,7 +238,8 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
             return;
         }
         if (link.role() == UpstreamLink.Role.TARGET) {
-            closeAll(CloseCodes.sendable(code, true), reason);
+            // as with the relay: the client gets the target's close, and the log says the target ended it
+            closeAll(CloseCodes.sendable(code, true), reason, code, "upstream");
             return;
         }
         forget(link);
@@ -234,19 +252,26 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
 
     @Override
     public void text(UpstreamLink link, WebSocketChannel from, String text) {
-        bytesFromUpstreams.addAndGet(text.length());
-        sink.send(link.role() == UpstreamLink.Role.TARGET ? text : Envelopes.wrap(link.wrapPrefix(), text));
+        long size = Utf8.length(text);
+        bytesFromUpstreams.addAndGet(size);
+        if (link.role() == UpstreamLink.Role.TARGET) {
+            sink.send(text, size);
+        } else {
+            sink.send(Envelopes.wrap(link.wrapPrefix(), text));
+        }
         sink.pauseIfOverloaded(from);
     }
 
     @Override
-    public void binary(UpstreamLink link, WebSocketChannel from, BufferedBinaryMessage message) {
+    public void binary(UpstreamLink link, WebSocketChannel from, Pooled<ByteBuffer[]> data) {
+        long size = size(data);
+        bytesFromUpstreams.addAndGet(size);
         if (link.role() == UpstreamLink.Role.TARGET) {
-            sink.sendBinary(message.getData());
+            sink.sendBinary(data, size);
             sink.pauseIfOverloaded(from);
         } else {
             // the envelope protocol is text: a server's binary frame has no place in it
-            message.getData().free();
+            data.free();
             droppedBinary.incrementAndGet();
         }
     }
@@ -254,8 +279,12 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     // ---- ending
 
     private void forget(UpstreamLink link) {
-        if (upstreams.remove(link.url(), link) && link.role() == UpstreamLink.Role.FORWARDED) {
-            forwardedCount--;
+        if (upstreams.remove(link.url(), link)) {
+            if (link.role() == UpstreamLink.Role.FORWARDED) {
+                forwardedCount--;
+            } else {
+                selfCount--;
+            }
         }
     }
 
@@ -270,6 +299,11 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
 
     /** The proxy ends the session: the client gets {@code code}, every upstream is closed. */
     private void closeAll(int code, String reason) {
+        closeAll(code, reason, code, "proxy");
+    }
+
+    /** @param loggedCode what the side that ended the session sent, for the access log */
+    private void closeAll(int code, String reason, int loggedCode, String closedBy) {
         if (closed) {
             return;
         }
@@ -277,7 +311,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         WebSockets.sendClose(code, CloseCodes.reason(reason), client, null);
         client.getIoThread().executeAfter(() -> IoUtils.safeClose(client), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
         closeUpstreams(CloseCodes.GOING_AWAY, "client connection closed");
-        finish(code, "proxy");
+        finish(loggedCode, closedBy);
     }
 
     private void closeUpstreams(int targetCode, String targetReason) {
@@ -287,6 +321,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         List<UpstreamLink> links = new ArrayList<>(upstreams.values());
         upstreams.clear();
         forwardedCount = 0;
+        selfCount = 0;
         for (UpstreamLink link : links) {
             link.close(CloseCodes.GOING_AWAY, "client connection closed");
         }
@@ -295,6 +330,11 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     private void finish(int code, String closedBy) {
         if (registration != null) {
             registration.close();
+        }
+        long dropped = droppedBinary.get();
+        if (dropped > 0) {
+            log.info("{}: dropped {} binary messages from forwarded servers (the envelope protocol is text)",
+                    this, dropped);
         }
         context.services().accessLog(new AccessLogEntry(context.rule().name(),
                 String.valueOf(context.clientAddress()),
@@ -319,8 +359,12 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         return new UpstreamLink(role, url, options.queueBytes(), MAX_UPSTREAM_MESSAGE_BYTES, thread, this);
     }
 
-    long droppedBinaryMessages() {
-        return droppedBinary.get();
+    private static long size(Pooled<ByteBuffer[]> data) {
+        long size = 0;
+        for (ByteBuffer b : data.getResource()) {
+            size += b.remaining();
+        }
+        return size;
     }
 
     private final class ClientReader extends AbstractReceiveListener {
@@ -343,10 +387,12 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
 
         @Override
         protected void onFullBinaryMessage(WebSocketChannel ch, BufferedBinaryMessage message) {
+            // getData() hands the buffers over once: a second call would find them gone
+            Pooled<ByteBuffer[]> data = message.getData();
             if (closed) {
-                message.getData().free();
+                data.free();
             } else {
-                clientBinary(message);
+                clientBinary(data);
             }
         }
 

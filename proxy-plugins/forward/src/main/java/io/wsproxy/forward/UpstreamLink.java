@@ -17,6 +17,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.xnio.IoUtils;
 import org.xnio.Pooled;
 
@@ -53,7 +54,8 @@ final class UpstreamLink {
 
         void text(UpstreamLink link, WebSocketChannel from, String text);
 
-        void binary(UpstreamLink link, WebSocketChannel from, BufferedBinaryMessage message);
+        /** Takes ownership of {@code data}. */
+        void binary(UpstreamLink link, WebSocketChannel from, Pooled<ByteBuffer[]> data);
     }
 
     private static final long FORCED_CLOSE_SECONDS = 5;
@@ -69,6 +71,10 @@ final class UpstreamLink {
     private final AtomicLong pending = new AtomicLong();
     private final AtomicBoolean waitingForDrain = new AtomicBoolean();
     private volatile Runnable onDrained;
+    private final LongConsumer sent = size -> {
+        pending.addAndGet(-size);
+        drainedCheck();
+    };
 
     private final ArrayDeque<String> waiting = new ArrayDeque<>();
     private State state = State.CONNECTING;
@@ -138,10 +144,14 @@ final class UpstreamLink {
      * {@code queueBytes}. The target is never refused: the session stops reading the client instead.
      */
     Offer offer(String text) {
+        return offer(text, Utf8.length(text));
+    }
+
+    /** @param size {@code text}'s length in UTF-8 */
+    Offer offer(String text, long size) {
         if (state == State.CLOSED) {
             return Offer.CLOSED;
         }
-        long size = Utf8.length(text);
         if (role != Role.TARGET && pending.get() + size > queueBytes) {
             return Offer.FULL;
         }
@@ -149,23 +159,19 @@ final class UpstreamLink {
         if (state == State.CONNECTING) {
             waiting.add(text);
         } else {
-            WebSockets.sendText(text, channel, new Sent(size));
+            WebSockets.sendText(text, channel, new CountedWrite(size, null, sent));
         }
         return Offer.ACCEPTED;
     }
 
-    /** The target only: relays a client's binary message, taking ownership of {@code data}. */
-    void offerBinary(Pooled<ByteBuffer[]> data) {
+    /** The target only: relays a client's binary message of {@code size} bytes, taking ownership of {@code data}. */
+    void offerBinary(Pooled<ByteBuffer[]> data, long size) {
         if (state != State.OPEN) {
             data.free();
             return;
         }
-        long size = 0;
-        for (ByteBuffer b : data.getResource()) {
-            size += b.remaining();
-        }
         pending.addAndGet(size);
-        WebSockets.sendBinary(data.getResource(), channel, new Sent(size, data));
+        WebSockets.sendBinary(data.getResource(), channel, new CountedWrite(size, data, sent));
     }
 
     boolean overLimit() {
@@ -216,7 +222,7 @@ final class UpstreamLink {
         state = State.OPEN;
         String text;
         while ((text = waiting.poll()) != null) {
-            WebSockets.sendText(text, ch, new Sent(Utf8.length(text)));
+            WebSockets.sendText(text, ch, new CountedWrite(Utf8.length(text), null, sent));
         }
         ch.resumeReceives();
         events.opened(this);
@@ -251,40 +257,6 @@ final class UpstreamLink {
         ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
     }
 
-    private final class Sent implements WebSocketCallback<Void> {
-        private final long size;
-        private final Pooled<ByteBuffer[]> data;
-
-        Sent(long size) {
-            this(size, null);
-        }
-
-        Sent(long size, Pooled<ByteBuffer[]> data) {
-            this.size = size;
-            this.data = data;
-        }
-
-        @Override
-        public void complete(WebSocketChannel ch, Void context) {
-            done();
-        }
-
-        @Override
-        public void onError(WebSocketChannel ch, Void context, Throwable throwable) {
-            // the close listener reports the loss; this only settles the books
-            done();
-            IoUtils.safeClose(ch);
-        }
-
-        private void done() {
-            if (data != null) {
-                data.free();
-            }
-            pending.addAndGet(-size);
-            drainedCheck();
-        }
-    }
-
     private final class Reader extends AbstractReceiveListener {
         @Override
         protected long getMaxTextBufferSize() {
@@ -303,7 +275,8 @@ final class UpstreamLink {
 
         @Override
         protected void onFullBinaryMessage(WebSocketChannel ch, BufferedBinaryMessage message) {
-            events.binary(UpstreamLink.this, ch, message);
+            // getData() hands the buffers over once: a second call would find them gone
+            events.binary(UpstreamLink.this, ch, message.getData());
         }
 
         @Override

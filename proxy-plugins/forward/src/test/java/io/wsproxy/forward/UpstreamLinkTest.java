@@ -3,14 +3,15 @@ package io.wsproxy.forward;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.undertow.websockets.core.BufferedBinaryMessage;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.wsproxy.spi.UpstreamException;
 import java.net.ConnectException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.xnio.Pooled;
 
 /** The queue and state machine while an upstream is being dialled; the open state is covered end to end. */
 class UpstreamLinkTest {
@@ -36,7 +37,7 @@ class UpstreamLinkTest {
         }
 
         @Override
-        public void binary(UpstreamLink link, WebSocketChannel from, BufferedBinaryMessage message) {
+        public void binary(UpstreamLink link, WebSocketChannel from, Pooled<ByteBuffer[]> data) {
         }
     };
 

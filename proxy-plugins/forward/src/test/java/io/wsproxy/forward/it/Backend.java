@@ -4,36 +4,60 @@ import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.BufferedTextMessage;
+import io.undertow.websockets.core.WebSocketCallback;
 import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** A real Undertow WebSocket server on port 0 that records what it gets and answers as told. */
+/**
+ * A real Undertow WebSocket server on port 0 that records what it gets and answers as told. The core's
+ * {@code EchoBackend} takes bare-text commands, which a forward request (always a JSON value) cannot carry; this one
+ * records every message, answers with JSON, closes its connections on the test's word, and floods text (a
+ * forwarded server's binary frames are dropped by the proxy, so only text floods reach a client).
+ */
 final class Backend implements AutoCloseable {
+    /** How the backend answers one text message. */
+    interface Answer {
+        void answer(Backend backend, WebSocketChannel channel, String text);
+    }
+
     /** Answers {@code {"type":"response","got":<message>}}. */
-    static final BiConsumer<WebSocketChannel, String> ANSWER = (ch, text) ->
+    static final Answer ANSWER = (b, ch, text) ->
             WebSockets.sendText("{\"type\":\"response\",\"got\":" + text + "}", ch, null);
-    static final BiConsumer<WebSocketChannel, String> SILENT = (ch, text) -> { };
-    static final BiConsumer<WebSocketChannel, String> ECHO = (ch, text) -> WebSockets.sendText(text, ch, null);
+    static final Answer SILENT = (b, ch, text) -> { };
+    static final Answer ECHO = (b, ch, text) -> WebSockets.sendText(text, ch, null);
+    /** On {@code {"flood":N}}: sends N bytes as 64 KiB JSON strings, each as soon as the socket took the last. */
+    static final Answer FLOOD = (b, ch, text) -> {
+        Matcher m = Pattern.compile("\\{\"flood\":(\\d+)}").matcher(text);
+        if (m.matches()) {
+            b.flood(ch, Long.parseLong(m.group(1)));
+        }
+    };
+
+    static final int FLOOD_MESSAGE_BYTES = 64 * 1024;
+    private static final ByteBuffer FLOOD_MESSAGE = ByteBuffer.wrap(
+            ("\"" + "x".repeat(FLOOD_MESSAGE_BYTES - 2) + "\"").getBytes(StandardCharsets.US_ASCII)).asReadOnlyBuffer();
 
     private final Undertow server;
     private final BlockingQueue<String> received = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> closed = new LinkedBlockingQueue<>();
     private final List<WebSocketChannel> connections = new CopyOnWriteArrayList<>();
-    private final List<Map<String, List<String>>> handshakeHeaders = new CopyOnWriteArrayList<>();
+    private final AtomicLong floodSent = new AtomicLong();
 
-    Backend(BiConsumer<WebSocketChannel, String> answer) {
+    Backend(Answer answer) {
         server = Undertow.builder()
                 .addHttpListener(0, "127.0.0.1")
                 .setHandler(Handlers.websocket((exchange, channel) -> {
-                    handshakeHeaders.add(exchange.getRequestHeaders());
                     connections.add(channel);
                     channel.getCloseSetter().set(ch -> closed.add("closed"));
                     channel.getReceiveSetter().set(new AbstractReceiveListener() {
@@ -41,7 +65,7 @@ final class Backend implements AutoCloseable {
                         protected void onFullTextMessage(WebSocketChannel ch, BufferedTextMessage message) {
                             String text = message.getData();
                             received.add(text);
-                            answer.accept(ch, text);
+                            answer.answer(Backend.this, ch, text);
                         }
                     });
                     channel.resumeReceives();
@@ -73,15 +97,39 @@ final class Backend implements AutoCloseable {
         return connections.size();
     }
 
-    List<Map<String, List<String>>> handshakeHeaders() {
-        return handshakeHeaders;
-    }
-
     /** Closes every connection from the server's side with {@code code}. */
     void closeConnections(int code, String reason) {
         for (WebSocketChannel channel : connections) {
             WebSockets.sendClose(code, reason, channel, null);
         }
+    }
+
+    /** Drops every connection without a close frame. */
+    void dropConnections() {
+        for (WebSocketChannel channel : connections) {
+            org.xnio.IoUtils.safeClose(channel);
+        }
+    }
+
+    long floodSent() {
+        return floodSent.get();
+    }
+
+    private void flood(WebSocketChannel channel, long total) {
+        if (floodSent.get() >= total) {
+            return;
+        }
+        WebSockets.sendText(FLOOD_MESSAGE.duplicate(), channel, new WebSocketCallback<Void>() {
+            @Override
+            public void complete(WebSocketChannel ch, Void context) {
+                floodSent.addAndGet(FLOOD_MESSAGE_BYTES);
+                flood(ch, total);
+            }
+
+            @Override
+            public void onError(WebSocketChannel ch, Void context, Throwable throwable) {
+            }
+        });
     }
 
     @Override

@@ -1,33 +1,55 @@
 package io.wsproxy.forward.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.undertow.util.HeaderMap;
+import io.undertow.websockets.core.WebSockets;
+import io.wsproxy.forward.ForwardPlugin;
+import io.wsproxy.spi.AccessLogEntry;
+import io.wsproxy.spi.ProxyPlugin;
+import io.wsproxy.testing.EchoBackend;
+import io.wsproxy.testing.TestProxy;
+import io.wsproxy.testing.WsClient;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The forward protocol end to end: real upstream servers on port 0, the JDK's client, the proxy between. */
-@Timeout(value = 20, unit = TimeUnit.SECONDS)
+/**
+ * The forward protocol end to end: real upstream servers on port 0, the JDK's client, the core's proxy between
+ * with its leak-detecting buffer pool (closing the proxy fails the test on a buffer the plugin never freed).
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ForwardProtocolTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final List<AutoCloseable> resources = new ArrayList<>();
 
     @AfterEach
     void closeAll() throws Exception {
+        Exception first = null;
         for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
+            try {
+                resources.get(i).close();
+            } catch (Exception | AssertionError e) {
+                if (first == null) {
+                    first = e instanceof Exception ex ? ex : new Exception(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 
@@ -36,16 +58,38 @@ class ForwardProtocolTest {
         return resource;
     }
 
-    private Backend backend(java.util.function.BiConsumer<io.undertow.websockets.core.WebSocketChannel, String> answer) {
+    private Backend backend(Backend.Answer answer) {
         return use(new Backend(answer));
     }
 
-    private ForwardProxy proxy(Backend target, Map<String, Object> options) throws Exception {
-        return use(new ForwardProxy(target == null ? null : target.url(), options));
+    private EchoBackend echo() {
+        return use(new EchoBackend());
     }
 
-    private Client client(ForwardProxy proxy) throws Exception {
-        return use(new Client(proxy.url()));
+    private static String url(EchoBackend backend) {
+        return backend.uri("/").toString();
+    }
+
+    private TestProxy proxy(Backend target, Map<String, Object> options) throws Exception {
+        return proxy(target == null ? null : target.url(), options, "", new ForwardPlugin());
+    }
+
+    /**
+     * One forward rule on {@code /}. YAML is a superset of JSON: the options go in as a JSON object, escapes and
+     * all; {@code extra} is more of the rule's YAML.
+     */
+    private TestProxy proxy(String target, Map<String, Object> options, String extra, ProxyPlugin plugin)
+            throws Exception {
+        return use(TestProxy.start("  - name: forward-test\n"
+                + "    pattern: \"^/\"\n"
+                + (target == null ? "" : "    target: \"" + target + "\"\n")
+                + "    plugin: forward\n"
+                + "    options: " + JSON.writeValueAsString(options) + "\n"
+                + extra, plugin));
+    }
+
+    private WsClient client(TestProxy proxy) throws Exception {
+        return use(WsClient.connect(proxy.ws("/")));
     }
 
     private static Map<String, Object> allowLocal(Object... more) {
@@ -102,31 +146,31 @@ class ForwardProtocolTest {
     @Test
     void forwardsTheRequestAndWrapsTheReplyWithTheUrlAsWritten() throws Exception {
         Backend server = backend(Backend.ANSWER);
-        Client client = client(proxy(null, allowLocal()));
+        WsClient client = client(proxy(null, allowLocal()));
         String url = server.url().replace("ws://", "http://");
-        client.send(forward(url, "{ \"type\": \"request\", \"id\": 1 }"));
+        client.sendText(forward(url, "{ \"type\": \"request\", \"id\": 1 }"));
         assertEquals("{ \"type\": \"request\", \"id\": 1 }", server.next());
         assertEquals("{\"type\":\"forward\",\"url\":\"" + url + "\",\"forward\":"
-                + "{\"type\":\"response\",\"got\":{ \"type\": \"request\", \"id\": 1 }}}", client.next());
+                + "{\"type\":\"response\",\"got\":{ \"type\": \"request\", \"id\": 1 }}}", client.nextText());
     }
 
     @Test
     void aReplyThatIsNotJsonArrivesAsAString() throws Exception {
-        Backend server = backend((ch, text) -> io.undertow.websockets.core.WebSockets.sendText("plain } text", ch, null));
-        Client client = client(proxy(null, allowLocal()));
-        client.send(forward(server.url(), "1"));
-        assertEquals("plain } text", json(client.next()).get("forward").asText());
+        Backend server = backend((b, ch, text) -> WebSockets.sendText("plain } text", ch, null));
+        WsClient client = client(proxy(null, allowLocal()));
+        client.sendText(forward(server.url(), "1"));
+        assertEquals("plain } text", json(client.nextText()).get("forward").asText());
     }
 
     @Test
     void oneUpstreamConnectionServesEveryRequestToTheSameUrl() throws Exception {
         Backend server = backend(Backend.ANSWER);
-        Client client = client(proxy(null, allowLocal()));
+        WsClient client = client(proxy(null, allowLocal()));
         for (int i = 0; i < 5; i++) {
-            client.send(forward(server.url(), "{\"n\":" + i + "}"));
+            client.sendText(forward(server.url(), "{\"n\":" + i + "}"));
         }
         for (int i = 0; i < 5; i++) {
-            assertEquals(i, json(client.next()).get("forward").get("got").get("n").asInt());
+            assertEquals(i, json(client.nextText()).get("forward").get("got").get("n").asInt());
         }
         assertEquals(1, server.connectionCount());
     }
@@ -136,13 +180,13 @@ class ForwardProtocolTest {
         String silent = blackHole();
         Backend fast = backend(Backend.ANSWER);
         Backend target = backend(Backend.ECHO);
-        Client client = client(proxy(target, allowLocal("connectTimeout", "10s")));
+        WsClient client = client(proxy(target, allowLocal("connectTimeout", "10s")));
         for (int i = 0; i < 10; i++) {
-            client.send(forward(silent, "{\"n\":" + i + "}"));
+            client.sendText(forward(silent, "{\"n\":" + i + "}"));
         }
-        client.send(forward(fast.url(), "{\"fast\":true}"));
-        client.send("{\"type\":\"request\",\"to\":\"target\"}");
-        List<String> got = List.of(client.next(), client.next());
+        client.sendText(forward(fast.url(), "{\"fast\":true}"));
+        client.sendText("{\"type\":\"request\",\"to\":\"target\"}");
+        List<String> got = List.of(client.nextText(), client.nextText());
         assertTrue(got.contains("{\"type\":\"request\",\"to\":\"target\"}"), got.toString());
         assertTrue(got.stream().anyMatch(m -> m.contains("\"fast\":true")), got.toString());
     }
@@ -150,46 +194,64 @@ class ForwardProtocolTest {
     @Test
     void otherMessagesGoToTheTargetAndBackUnchangedInOrder() throws Exception {
         Backend target = backend(Backend.ECHO);
-        Client client = client(proxy(target, allowLocal()));
+        WsClient client = client(proxy(target, allowLocal()));
         for (int i = 0; i < 50; i++) {
-            client.send("{\"type\":\"request\",\"n\":" + i + "}");
+            client.sendText("{\"type\":\"request\",\"n\":" + i + "}");
         }
         for (int i = 0; i < 50; i++) {
             assertEquals("{\"type\":\"request\",\"n\":" + i + "}", target.next());
-            assertEquals("{\"type\":\"request\",\"n\":" + i + "}", client.next());
+            assertEquals("{\"type\":\"request\",\"n\":" + i + "}", client.nextText());
         }
     }
 
     @Test
     void selfForwardRunsOnTheTargetOverItsOwnConnectionWithoutDiallingTheProxy() throws Exception {
         Backend target = backend(Backend.ANSWER);
-        ForwardProxy proxy = proxy(target, Map.of("self", List.of("https://proxy.example/")));
-        Client client = client(proxy);
-        client.send(forward("HTTPS://Proxy.example", "{\"type\":\"request\",\"id\":7}"));
+        TestProxy proxy = proxy(target, Map.of("self", List.of("https://proxy.example/")));
+        WsClient client = client(proxy);
+        client.sendText(forward("HTTPS://Proxy.example", "{\"type\":\"request\",\"id\":7}"));
         assertEquals("{\"type\":\"request\",\"id\":7}", target.next());
-        JsonNode reply = json(client.next());
+        JsonNode reply = json(client.nextText());
         assertEquals("HTTPS://Proxy.example", reply.get("url").asText());
         assertEquals(7, reply.get("forward").get("got").get("id").asInt());
         assertEquals(2, target.connectionCount(), "the main connection and the dedicated self connection");
-        assertEquals(1, proxy.openSessions(), "a dial to ourselves would be a second session");
+        assertEquals(1, proxy.server().openSessions(), "a dial to ourselves would be a second session");
+    }
+
+    @Test
+    void spellingsOfASelfUrlCannotOpenUnboundedTargetConnections() throws Exception {
+        Backend target = backend(Backend.ANSWER);
+        Backend server = backend(Backend.ANSWER);
+        Map<String, Object> options = allowLocal("self", List.of("https://proxy.example/"), "maxUpstreams", 1);
+        WsClient client = client(proxy(target, options));
+        client.sendText(forward("https://proxy.example", "{\"n\":1}"));
+        assertEquals(1, json(client.nextText()).get("forward").get("got").get("n").asInt());
+        // the same self url spelled otherwise would be one more connection to the target
+        client.sendText(forward("HTTPS://PROXY.example:443/", "{\"n\":2}"));
+        assertError(client.nextText(), "HTTPS://PROXY.example:443/", 429);
+        assertEquals(2, target.connectionCount(), "the main connection and one self connection");
+        // self links are not forwarded servers: the one forwarded upstream allowed is still free
+        client.sendText(forward(server.url(), "{\"n\":3}"));
+        assertEquals(3, json(client.nextText()).get("forward").get("got").get("n").asInt());
     }
 
     @Test
     void pingGoesToTheTargetAndEveryOpenUpstream() throws Exception {
         Backend target = backend(Backend.SILENT);
-        Backend a = backend((ch, text) -> io.undertow.websockets.core.WebSockets.sendText(
+        Backend a = backend((b, ch, text) -> WebSockets.sendText(
                 text.contains("ping") ? "{\"type\":\"pong\",\"from\":\"a\"}" : "{\"ok\":1}", ch, null));
         Backend b = backend(Backend.SILENT);
-        Client client = client(proxy(target, allowLocal()));
-        client.send(forward(a.url(), "{}")).send(forward(b.url(), "{}"));
+        WsClient client = client(proxy(target, allowLocal()));
+        client.sendText(forward(a.url(), "{}"));
+        client.sendText(forward(b.url(), "{}"));
         a.next();
         b.next();
-        client.next();
-        client.send("{\"type\":\"ping\"}");
+        client.nextText();
+        client.sendText("{\"type\":\"ping\"}");
         assertEquals("{\"type\":\"ping\"}", target.next());
         assertEquals("{\"type\":\"ping\"}", a.next());
         assertEquals("{\"type\":\"ping\"}", b.next());
-        JsonNode pong = json(client.next());
+        JsonNode pong = json(client.nextText());
         assertEquals(a.url(), pong.get("url").asText());
         assertEquals("pong", pong.get("forward").get("type").asText());
     }
@@ -197,29 +259,46 @@ class ForwardProtocolTest {
     @Test
     void anUpstreamClosedByItsServerClosesTheClientWith1014NamingIt() throws Exception {
         Backend server = backend(Backend.ANSWER);
-        Client client = client(proxy(null, allowLocal()));
+        AccessLogRecorder log = new AccessLogRecorder(new ForwardPlugin());
+        WsClient client = client(proxy(null, allowLocal(), "", log));
         String url = server.url();
-        client.send(forward(url, "{}"));
-        client.next();
+        client.sendText(forward(url, "{}"));
+        client.nextText();
         server.closeConnections(1000, "done");
-        Client.Closed closed = client.awaitClose(2000);
+        long start = System.nanoTime();
+        WsClient.Close closed = client.awaitClose();
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2), "closed only after 2 s");
         assertEquals(1014, closed.code());
         assertTrue(closed.reason().contains(url), closed.reason());
+        AccessLogEntry entry = log.next();
+        assertEquals(1014, entry.closeCode());
+        assertEquals("proxy", entry.closedBy());
+        assertEquals("(forward hub)", entry.upstream());
     }
 
     @Test
     void eventModeReportsTheDisconnectAndReconnectsOnTheNextRequest() throws Exception {
         Backend server = backend(Backend.ANSWER);
-        Client client = client(proxy(null, allowLocal("onUpstreamClose", "event")));
+        // one upstream at most: the lost one must no longer count, or the reconnect would be a 429
+        WsClient client = client(proxy(null, allowLocal("onUpstreamClose", "event", "maxUpstreams", 1)));
         String url = server.url();
-        client.send(forward(url, "{\"n\":1}"));
-        client.next();
+        client.sendText(forward(url, "{\"n\":1}"));
+        client.nextText();
         server.closeConnections(1000, "done");
-        assertEquals("{\"type\":\"event\",\"event\":{\"type\":\"disconnected\",\"url\":\"" + url + "\"}}", client.next());
-        client.send(forward(url, "{\"n\":2}"));
-        assertEquals(2, json(client.next()).get("forward").get("got").get("n").asInt());
+        assertEquals("{\"type\":\"event\",\"event\":{\"type\":\"disconnected\",\"url\":\"" + url + "\"}}",
+                client.nextText());
+        client.sendText(forward(url, "{\"n\":2}"));
+        assertEquals(2, json(client.nextText()).get("forward").get("got").get("n").asInt());
         assertEquals(2, server.connectionCount());
-        assertFalse(client.isClosed());
+        // a server that vanishes without a close frame is a disconnect too, and the next connect dials again
+        server.dropConnections();
+        assertEquals("{\"type\":\"event\",\"event\":{\"type\":\"disconnected\",\"url\":\"" + url + "\"}}",
+                client.nextText());
+        client.sendText("{\"type\":\"connect\",\"url\":\"" + url + "\"}");
+        assertEquals("{\"type\":\"response\",\"response\":{\"status\":true}}", client.nextText());
+        client.sendText(forward(url, "{\"n\":3}"));
+        assertEquals(3, json(client.nextText()).get("forward").get("got").get("n").asInt());
+        assertEquals(3, server.connectionCount());
     }
 
     @Test
@@ -227,11 +306,12 @@ class ForwardProtocolTest {
         Backend target = backend(Backend.SILENT);
         Backend a = backend(Backend.SILENT);
         Backend b = backend(Backend.SILENT);
-        Client client = client(proxy(target, allowLocal()));
-        client.send(forward(a.url(), "{}")).send(forward(b.url(), "{}"));
+        WsClient client = client(proxy(target, allowLocal()));
+        client.sendText(forward(a.url(), "{}"));
+        client.sendText(forward(b.url(), "{}"));
         a.next();
         b.next();
-        client.closeNormally();
+        client.close(1000, "bye");
         target.awaitClosed();
         a.awaitClosed();
         b.awaitClosed();
@@ -240,47 +320,47 @@ class ForwardProtocolTest {
     @Test
     void malformedMessagesGetA400AndTheConnectionGoesOn() throws Exception {
         Backend target = backend(Backend.ECHO);
-        Client client = client(proxy(target, allowLocal()));
-        client.send("not json");
-        assertError(client.next(), null, 400);
-        client.send("{\"type\":\"forward\",\"request\":{}}");
-        assertError(client.next(), null, 400);
-        client.send(forward("ftp://127.0.0.1/", "{}"));
-        assertError(client.next(), "ftp://127.0.0.1/", 400);
-        client.send(forward("ws://127.0.0.1:1/", "{\"type\":\"forward\",\"url\":\"ws://x\",\"request\":{}}"));
-        assertError(client.next(), "ws://127.0.0.1:1/", 400);
-        client.send("{} trailing");
-        assertError(client.next(), null, 400);
-        client.send("{\"type\":\"still-alive\"}");
-        assertEquals("{\"type\":\"still-alive\"}", client.next());
+        WsClient client = client(proxy(target, allowLocal()));
+        client.sendText("not json");
+        assertError(client.nextText(), null, 400);
+        client.sendText("{\"type\":\"forward\",\"request\":{}}");
+        assertError(client.nextText(), null, 400);
+        client.sendText(forward("ftp://127.0.0.1/", "{}"));
+        assertError(client.nextText(), "ftp://127.0.0.1/", 400);
+        client.sendText(forward("ws://127.0.0.1:1/", "{\"type\":\"forward\",\"url\":\"ws://x\",\"request\":{}}"));
+        assertError(client.nextText(), "ws://127.0.0.1:1/", 400);
+        client.sendText("{} trailing");
+        assertError(client.nextText(), null, 400);
+        client.sendText("{\"type\":\"still-alive\"}");
+        assertEquals("{\"type\":\"still-alive\"}", client.nextText());
     }
 
     @Test
     void aUrlOutsideTheAllowListIsRefusedWith403() throws Exception {
         Backend server = backend(Backend.ANSWER);
-        Client client = client(proxy(null, Map.of("allow", List.of("wss://only\\.example"))));
-        client.send(forward(server.url(), "{}"));
-        assertError(client.next(), server.url(), 403);
+        WsClient client = client(proxy(null, Map.of("allow", List.of("wss://only\\.example"))));
+        client.sendText(forward(server.url(), "{}"));
+        assertError(client.nextText(), server.url(), 403);
         assertEquals(0, server.connectionCount());
     }
 
     @Test
     void withoutAnAllowListNothingIsForwarded() throws Exception {
         Backend server = backend(Backend.ANSWER);
-        Client client = client(proxy(null, Map.of()));
-        client.send(forward(server.url(), "{}"));
-        assertError(client.next(), server.url(), 403);
+        WsClient client = client(proxy(null, Map.of()));
+        client.sendText(forward(server.url(), "{}"));
+        assertError(client.nextText(), server.url(), 403);
     }
 
     @Test
     void tooManyUpstreamsIsA429() throws Exception {
         Backend a = backend(Backend.ANSWER);
         Backend b = backend(Backend.ANSWER);
-        Client client = client(proxy(null, allowLocal("maxUpstreams", 1)));
-        client.send(forward(a.url(), "{}"));
-        client.next();
-        client.send(forward(b.url(), "{}"));
-        assertError(client.next(), b.url(), 429);
+        WsClient client = client(proxy(null, allowLocal("maxUpstreams", 1)));
+        client.sendText(forward(a.url(), "{}"));
+        client.nextText();
+        client.sendText(forward(b.url(), "{}"));
+        assertError(client.nextText(), b.url(), 429);
     }
 
     @Test
@@ -289,58 +369,236 @@ class ForwardProtocolTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
-        Client client = client(proxy(null, allowLocal()));
+        WsClient client = client(proxy(null, allowLocal()));
         String url = "ws://127.0.0.1:" + closedPort + "/";
-        client.send(forward(url, "{}"));
-        assertError(client.next(), url, 502);
+        client.sendText(forward(url, "{}"));
+        assertError(client.nextText(), url, 502);
     }
 
     @Test
     void aConnectTimeoutIsA504() throws Exception {
         String silent = blackHole();
-        Client client = client(proxy(null, allowLocal("connectTimeout", "300ms")));
-        client.send(forward(silent, "{}"));
-        assertError(client.next(), silent, 504);
+        WsClient client = client(proxy(null, allowLocal("connectTimeout", "300ms")));
+        client.sendText(forward(silent, "{}"));
+        assertError(client.nextText(), silent, 504);
     }
 
     @Test
     void aFullSendQueueIsA503() throws Exception {
         String silent = blackHole();
-        Client client = client(proxy(null, allowLocal("queueBytes", 100)));
+        WsClient client = client(proxy(null, allowLocal("queueBytes", 100)));
         String request = "{\"pad\":\"" + "x".repeat(60) + "\"}";
-        client.send(forward(silent, request)).send(forward(silent, request));
-        assertError(client.next(), silent, 503);
-    }
-
-    @Test
-    void aClientMessageOverTheLimitCloses1009() throws Exception {
-        Client client = client(proxy(null, allowLocal("maxMessageBytes", 100)));
-        client.send("{\"pad\":\"" + "x".repeat(200) + "\"}");
-        assertEquals(1009, client.awaitClose(5000).code());
+        client.sendText(forward(silent, request));
+        client.sendText(forward(silent, request));
+        assertError(client.nextText(), silent, 503);
     }
 
     @Test
     void aHubWithoutTargetRefusesOtherMessages() throws Exception {
-        Client client = client(proxy(null, allowLocal()));
-        client.send("{\"type\":\"request\"}");
-        assertError(client.next(), null, 400);
+        WsClient client = client(proxy(null, allowLocal()));
+        client.sendText("{\"type\":\"request\"}");
+        assertError(client.nextText(), null, 400);
     }
 
     @Test
     void connectOpensAheadAndRefusesTwiceOrWhenNotAllowed() throws Exception {
         Backend server = backend(Backend.ANSWER);
-        Client client = client(proxy(null, Map.of("allow", List.of("ws://127\\.0\\.0\\.1:" + server.url()
+        WsClient client = client(proxy(null, Map.of("allow", List.of("ws://127\\.0\\.0\\.1:" + server.url()
                 .replaceAll(".*:(\\d+)/", "$1")))));
-        client.send("{\"type\":\"connect\",\"url\":\"" + server.url() + "\"}");
-        assertEquals("{\"type\":\"response\",\"response\":{\"status\":true}}", client.next());
+        client.sendText("{\"type\":\"connect\",\"url\":\"" + server.url() + "\"}");
+        assertEquals("{\"type\":\"response\",\"response\":{\"status\":true}}", client.nextText());
         assertEquals(1, server.connectionCount());
-        client.send("{\"type\":\"connect\",\"url\":\"" + server.url() + "\"}");
-        assertEquals("{\"type\":\"response\",\"response\":{\"status\":false}}", client.next());
-        client.send("{\"type\":\"connect\",\"url\":\"ws://127.0.0.1:1/\"}");
-        assertEquals("{\"type\":\"response\",\"response\":{\"status\":false}}", client.next());
-        client.send(forward(server.url(), "{}"));
-        client.next();
+        client.sendText("{\"type\":\"connect\",\"url\":\"" + server.url() + "\"}");
+        assertEquals("{\"type\":\"response\",\"response\":{\"status\":false}}", client.nextText());
+        client.sendText("{\"type\":\"connect\",\"url\":\"ws://127.0.0.1:1/\"}");
+        assertEquals("{\"type\":\"response\",\"response\":{\"status\":false}}", client.nextText());
+        client.sendText(forward(server.url(), "{}"));
+        client.nextText();
         assertEquals(1, server.connectionCount());
-        assertNull(client.poll(50));
+        // answers come in order: a stray connect response would arrive before this error
+        client.sendText("not json");
+        assertError(client.nextText(), null, 400);
+    }
+
+    @Test
+    void ruleHeadersAndChangeOriginApplyToForwardedHandshakes() throws Exception {
+        EchoBackend target = echo();
+        EchoBackend server = echo();
+        TestProxy proxy = proxy(url(target), allowLocal(), """
+                    changeOrigin: true
+                    headers: { X-Proxy-Auth: secret }
+                """, new ForwardPlugin());
+        WsClient client = use(WsClient.connect(proxy.ws("/"), Map.of("Origin", "https://app.example",
+                "Authorization", "Bearer client", "Cookie", "session=1"), List.of(), true));
+        assertEquals("secret", target.nextHandshake().getFirst("X-Proxy-Auth"));
+        String written = url(server).replace("ws://", "http://");
+        client.sendText(forward(written, "{\"id\":1}"));
+        assertEquals("{\"type\":\"forward\",\"url\":\"" + written + "\",\"forward\":{\"id\":1}}", client.nextText());
+        HeaderMap seen = server.nextHandshake();
+        assertEquals("secret", seen.getFirst("X-Proxy-Auth"));
+        assertEquals("http://127.0.0.1:" + server.port(), seen.getFirst("Origin"), "the server's own origin");
+        assertEquals("127.0.0.1:" + server.port(), seen.getFirst("Host"));
+        // the client's credentials were meant for this rule's target, not for third parties
+        assertNull(seen.getFirst("Authorization"));
+        assertNull(seen.getFirst("Cookie"));
+    }
+
+    @Test
+    void withoutChangeOriginForwardedHandshakesCarryTheClientsOrigin() throws Exception {
+        EchoBackend server = echo();
+        TestProxy proxy = proxy(null, allowLocal(), "    headers: { X-Proxy-Auth: secret }\n", new ForwardPlugin());
+        WsClient client = use(WsClient.connect(proxy.ws("/"), Map.of("Origin", "https://app.example"), List.of(), true));
+        client.sendText(forward(url(server), "{}"));
+        client.nextText();
+        HeaderMap seen = server.nextHandshake();
+        assertEquals("https://app.example", seen.getFirst("Origin"));
+        assertEquals("secret", seen.getFirst("X-Proxy-Auth"));
+    }
+
+    @Test
+    void binaryFromTheClientReachesTheTargetByteExact() throws Exception {
+        EchoBackend target = echo();
+        WsClient client = client(proxy(url(target), allowLocal(), "", new ForwardPlugin()));
+        byte[] data = new byte[70_000];
+        new Random(1).nextBytes(data);
+        client.sendBinary(data);
+        assertArrayEquals(data, client.nextBinary());
+        client.sendText("{\"after\":\"binary\"}");
+        assertEquals("{\"after\":\"binary\"}", client.nextText());
+    }
+
+    @Test
+    void binaryToAHubWithoutTargetIsA400() throws Exception {
+        WsClient client = client(proxy(null, allowLocal()));
+        client.sendBinary(new byte[100]);
+        assertError(client.nextText(), null, 400);
+    }
+
+    @Test
+    void aClientThatStopsReadingStallsTheFloodingServerAndNothingElse() throws Exception {
+        long total = 64L << 20;
+        Backend flood = backend(Backend.FLOOD);
+        Backend other = backend(Backend.ANSWER);
+        TestProxy proxy = proxy(null, allowLocal());
+        WsClient slow = use(WsClient.connect(proxy.ws("/"), Map.of(), List.of(), false));
+        proxy.pool().resetMax();
+        slow.sendText(forward(flood.url(), "{\"flood\":" + total + "}"));
+        // the client reads nothing: the server's sends must stall well short of the total
+        long stalled = awaitStall(flood);
+        assertTrue(stalled < total / 2, "the server sent " + stalled + " bytes to a client that reads nothing");
+        int held = proxy.pool().maxOutstanding();
+        assertTrue(held <= 8, "the proxy held " + held + " buffers for one slow reader");
+
+        // the stalled client's own requests still go out: its reads never wait for its writes
+        slow.sendText(forward(other.url(), "{\"still\":\"sending\"}"));
+        assertEquals("{\"still\":\"sending\"}", other.next());
+        // and another client of the same proxy is served at once
+        WsClient fast = client(proxy);
+        fast.sendText(forward(other.url(), "{\"n\":1}"));
+        assertEquals(1, json(fast.nextText()).get("forward").get("got").get("n").asInt());
+
+        String floodPrefix = "{\"type\":\"forward\",\"url\":\"" + flood.url() + "\",\"forward\":\"";
+        long received = 0;
+        while (received < total) {
+            slow.request(1);
+            String message = slow.nextText();
+            if (message.startsWith(floodPrefix)) {
+                received += Backend.FLOOD_MESSAGE_BYTES;
+            }
+        }
+        assertEquals(total, received);
+    }
+
+    /** Waits until the server's sent count stops growing, by watching it across its own send completions. */
+    private static long awaitStall(Backend backend) throws InterruptedException {
+        long last = -1;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            long now = backend.floodSent();
+            if (now == last && now > 0) {
+                return now;
+            }
+            last = now;
+            synchronized (backend) {
+                backend.wait(300); // not a sleep on an event: there is no event for "nothing happened"
+            }
+        }
+        throw new AssertionError("the server never stalled: backpressure did not reach it");
+    }
+
+    @Test
+    void anAccessLogLineIsWrittenWhenTheClientCloses() throws Exception {
+        EchoBackend target = echo();
+        Backend server = backend(Backend.ANSWER);
+        AccessLogRecorder log = new AccessLogRecorder(new ForwardPlugin());
+        WsClient client = client(proxy(url(target), allowLocal(), "", log));
+        String toTarget = "{\"type\":\"request\",\"name\":\"é\"}";
+        client.sendText(toTarget);
+        assertEquals(toTarget, client.nextText());
+        String envelope = forward(server.url(), "{}");
+        client.sendText(envelope);
+        client.nextText();
+        client.sendBinary(new byte[10]);
+        client.nextBinary();
+        client.close(1000, "bye");
+        AccessLogEntry entry = log.next();
+        assertEquals("forward-test", entry.rule());
+        assertEquals(url(target), entry.upstream());
+        assertEquals(1000, entry.closeCode());
+        assertEquals("client", entry.closedBy());
+        assertEquals(utf8(toTarget) + utf8(envelope) + 10, entry.bytesFromClient(), "bytes the client sent");
+        assertEquals(utf8(toTarget) + utf8("{\"type\":\"response\",\"got\":{}}") + 10, entry.bytesFromUpstream(),
+                "bytes the target and the server sent");
+        assertTrue(entry.clientAddress().contains("127.0.0.1"), entry.clientAddress());
+    }
+
+    private static long utf8(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    @Test
+    void aMessageOfExactlyMaxMessageBytesPassesAndOneByteMoreCloses1009() throws Exception {
+        int max = 1000;
+        EchoBackend target = echo();
+        TestProxy proxy = proxy(url(target), allowLocal("maxMessageBytes", max), "", new ForwardPlugin());
+        WsClient client = client(proxy);
+        // two-byte characters: the limit counts bytes, not characters
+        String exact = padded(max);
+        assertTrue(exact.length() < max);
+        client.sendText(exact);
+        assertEquals(exact, client.nextText());
+        client.sendText(padded(max + 1));
+        assertEquals(1009, client.awaitClose().code());
+
+        WsClient binary = client(proxy);
+        binary.sendBinary(new byte[max]);
+        assertEquals(max, binary.nextBinary().length);
+        binary.sendBinary(new byte[max + 1]);
+        assertEquals(1009, binary.awaitClose().code());
+    }
+
+    /** {@code {"pad":"éé…xx…"}} of exactly {@code bytes} UTF-8 bytes. */
+    private static String padded(int bytes) {
+        String text = "{\"pad\":\"" + "é".repeat(10) + "x".repeat(bytes - 30) + "\"}";
+        assertEquals(bytes, utf8(text));
+        return text;
+    }
+
+    @Test
+    void theTargetsCloseReachesTheClientAndTheLogNamesTheTarget() throws Exception {
+        Backend target = backend((b, ch, text) -> WebSockets.sendClose(4000, "target done", ch, null));
+        Backend server = backend(Backend.SILENT);
+        AccessLogRecorder log = new AccessLogRecorder(new ForwardPlugin());
+        WsClient client = client(proxy(target.url(), allowLocal(), "", log));
+        client.sendText(forward(server.url(), "{}"));
+        server.next();
+        client.sendText("{\"type\":\"bye\"}");
+        WsClient.Close closed = client.awaitClose();
+        assertEquals(4000, closed.code());
+        assertEquals("target done", closed.reason());
+        server.awaitClosed();
+        AccessLogEntry entry = log.next();
+        assertEquals(4000, entry.closeCode());
+        assertEquals("upstream", entry.closedBy());
     }
 }

@@ -259,8 +259,8 @@ class ForwardProtocolTest {
     @Test
     void anUpstreamClosedByItsServerClosesTheClientWith1014NamingIt() throws Exception {
         Backend server = backend(Backend.ANSWER);
-        AccessLogRecorder log = new AccessLogRecorder(new ForwardPlugin());
-        WsClient client = client(proxy(null, allowLocal(), "", log));
+        TestProxy logged = proxy(null, allowLocal(), "", new ForwardPlugin());
+        WsClient client = client(logged);
         String url = server.url();
         client.sendText(forward(url, "{}"));
         client.nextText();
@@ -270,7 +270,7 @@ class ForwardProtocolTest {
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2), "closed only after 2 s");
         assertEquals(1014, closed.code());
         assertTrue(closed.reason().contains(url), closed.reason());
-        AccessLogEntry entry = log.next();
+        AccessLogEntry entry = logged.nextAccessLog();
         assertEquals(1014, entry.closeCode());
         assertEquals("proxy", entry.closedBy());
         assertEquals("(forward hub)", entry.upstream());
@@ -530,8 +530,8 @@ class ForwardProtocolTest {
     void anAccessLogLineIsWrittenWhenTheClientCloses() throws Exception {
         EchoBackend target = echo();
         Backend server = backend(Backend.ANSWER);
-        AccessLogRecorder log = new AccessLogRecorder(new ForwardPlugin());
-        WsClient client = client(proxy(url(target), allowLocal(), "", log));
+        TestProxy logged = proxy(url(target), allowLocal(), "", new ForwardPlugin());
+        WsClient client = client(logged);
         String toTarget = "{\"type\":\"request\",\"name\":\"é\"}";
         client.sendText(toTarget);
         assertEquals(toTarget, client.nextText());
@@ -541,7 +541,7 @@ class ForwardProtocolTest {
         client.sendBinary(new byte[10]);
         client.nextBinary();
         client.close(1000, "bye");
-        AccessLogEntry entry = log.next();
+        AccessLogEntry entry = logged.nextAccessLog();
         assertEquals("forward-test", entry.rule());
         assertEquals(url(target), entry.upstream());
         assertEquals(1000, entry.closeCode());
@@ -588,8 +588,8 @@ class ForwardProtocolTest {
     void theTargetsCloseReachesTheClientAndTheLogNamesTheTarget() throws Exception {
         Backend target = backend((b, ch, text) -> WebSockets.sendClose(4000, "target done", ch, null));
         Backend server = backend(Backend.SILENT);
-        AccessLogRecorder log = new AccessLogRecorder(new ForwardPlugin());
-        WsClient client = client(proxy(target.url(), allowLocal(), "", log));
+        TestProxy logged = proxy(target.url(), allowLocal(), "", new ForwardPlugin());
+        WsClient client = client(logged);
         client.sendText(forward(server.url(), "{}"));
         server.next();
         client.sendText("{\"type\":\"bye\"}");
@@ -597,7 +597,7 @@ class ForwardProtocolTest {
         assertEquals(4000, closed.code());
         assertEquals("target done", closed.reason());
         server.awaitClosed();
-        AccessLogEntry entry = log.next();
+        AccessLogEntry entry = logged.nextAccessLog();
         assertEquals(4000, entry.closeCode());
         assertEquals("upstream", entry.closedBy());
     }

@@ -52,14 +52,18 @@ final class CoreServices implements ProxyServices {
 
     @Override
     public CompletionStage<RawUpgrade> dialRaw(URI uri, HeaderMap headers, Duration timeout) {
-        Thread current = Thread.currentThread();
-        XnioIoThread thread = current instanceof XnioIoThread io && io.getWorker() == worker ? io : worker.getIoThread();
-        return rawDialer.upgrade(uri, headers, thread, timeout);
+        return rawDialer.upgrade(uri, headers, dialingThread(), timeout);
     }
 
     @Override
     public CompletionStage<WebSocketChannel> dialWebSocket(URI uri, HeaderMap headers, Duration timeout) {
-        return webSocketDialer.dial(uri, headers, timeout);
+        return webSocketDialer.dial(uri, headers, dialingThread(), timeout);
+    }
+
+    /** The caller's own I/O thread when it is one of ours, so both ends of a session share a thread. */
+    private XnioIoThread dialingThread() {
+        Thread current = Thread.currentThread();
+        return current instanceof XnioIoThread io && io.getWorker() == worker ? io : worker.getIoThread();
     }
 
     @Override

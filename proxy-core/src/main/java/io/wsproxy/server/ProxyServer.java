@@ -142,8 +142,9 @@ public final class ProxyServer implements AutoCloseable {
                 UpstreamDialer dialer = new UpstreamDialer(pool, tls,
                         OptionMap.builder().set(Options.TCP_NODELAY, true).getMap());
                 OpenSessions sessions = new OpenSessions();
-                CoreServices services = new CoreServices(worker, pool, new RawUpgradeDialer(dialer),
-                        new WebSocketDialer(worker, pool, tls), new AccessLog(accessLogListener), sessions);
+                RawUpgradeDialer rawDialer = new RawUpgradeDialer(dialer);
+                CoreServices services = new CoreServices(worker, pool, rawDialer, new WebSocketDialer(rawDialer, pool),
+                        new AccessLog(accessLogListener), sessions);
                 RequestRouter router = new RequestRouter(routes, new UpgradeHandler(bindings, services),
                         new HttpForwarder(dialer, config.server().connectTimeout(), config.server().responseTimeout()));
                 Undertow undertow = Undertow.builder()

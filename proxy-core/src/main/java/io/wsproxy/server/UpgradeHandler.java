@@ -11,6 +11,7 @@ import io.wsproxy.routing.RouteMatch;
 import io.wsproxy.spi.HandshakeResult;
 import io.wsproxy.spi.UpstreamException;
 import io.wsproxy.spi.UpgradeListener;
+import io.wsproxy.upstream.WebSocketKeys;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -90,7 +91,7 @@ final class UpgradeHandler {
         HeaderMap headers = exchange.getResponseHeaders();
         accept.responseHeaders().forEach((name, value) -> headers.put(HttpString.tryFromString(name), value));
         if (!headers.contains(Headers.SEC_WEB_SOCKET_ACCEPT)) {
-            headers.put(Headers.SEC_WEB_SOCKET_ACCEPT, WebSocketAccept.of(key));
+            headers.put(Headers.SEC_WEB_SOCKET_ACCEPT, WebSocketKeys.accept(key));
         }
         headers.put(Headers.UPGRADE, "websocket");
         AtomicBoolean upgraded = new AtomicBoolean();

@@ -4,116 +4,82 @@ import io.undertow.connector.ByteBufferPool;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
-import io.undertow.websockets.client.WebSocketClient;
-import io.undertow.websockets.client.WebSocketClientNegotiation;
+import io.undertow.util.HttpString;
 import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.protocol.version13.WebSocket13Channel;
+import io.undertow.websockets.extensions.NoopExtensionFunction;
+import io.wsproxy.spi.RawUpgrade;
 import io.wsproxy.spi.UpstreamException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
-import org.xnio.IoFuture;
 import org.xnio.IoUtils;
-import org.xnio.XnioExecutor;
+import org.xnio.OptionMap;
 import org.xnio.XnioIoThread;
-import org.xnio.XnioWorker;
 
-/** Dials framed WebSocket clients (for plugins that speak a protocol rather than splice bytes). */
+/**
+ * Dials framed WebSocket clients, for plugins that speak a protocol rather than splice bytes. It is the raw
+ * upgrade with a key of its own, checked, then an Undertow client-side channel over the upgraded connection: one
+ * way to dial, with the same TLS (host name checked), timeout and status mapping as the relay's.
+ */
 public final class WebSocketDialer {
-    private final XnioWorker worker;
-    private final ByteBufferPool bufferPool;
-    private final UpstreamTls tls;
+    /** Whoever dials supplies these; Host comes from the URI dialled, not from a client of ours. */
+    private static final Set<HttpString> NOT_COPIED = Set.of(Headers.HOST, Headers.SEC_WEB_SOCKET_KEY,
+            Headers.SEC_WEB_SOCKET_VERSION, Headers.SEC_WEB_SOCKET_EXTENSIONS, Headers.SEC_WEB_SOCKET_ACCEPT);
 
-    public WebSocketDialer(XnioWorker worker, ByteBufferPool bufferPool, UpstreamTls tls) {
-        this.worker = worker;
+    private final RawUpgradeDialer raw;
+    private final ByteBufferPool bufferPool;
+
+    public WebSocketDialer(RawUpgradeDialer raw, ByteBufferPool bufferPool) {
+        this.raw = raw;
         this.bufferPool = bufferPool;
-        this.tls = tls;
     }
 
-    public CompletionStage<WebSocketChannel> dial(URI uri, HeaderMap headers, Duration timeout) {
-        CompletableFuture<WebSocketChannel> result = new CompletableFuture<>();
+    public CompletionStage<WebSocketChannel> dial(URI uri, HeaderMap headers, XnioIoThread ioThread, Duration timeout) {
         URI wsUri;
         try {
             wsUri = toWebSocket(uri);
         } catch (URISyntaxException | RuntimeException e) {
-            result.completeExceptionally(new UpstreamException(502, "bad upstream URI " + uri, e));
-            return result;
+            return CompletableFuture.failedFuture(new UpstreamException(502, "bad upstream URI " + uri, e));
         }
-        IoFuture<WebSocketChannel> future;
-        try {
-            WebSocketClient.ConnectionBuilder builder = WebSocketClient.connectionBuilder(worker, bufferPool, wsUri)
-                    .setClientNegotiation(new HeaderAddingNegotiation(headers));
-            if (wsUri.getScheme().equals("wss")) {
-                builder.setSsl(tls.ssl());
+        HeaderMap request = new HeaderMap();
+        for (HeaderValues values : headers) {
+            if (!NOT_COPIED.contains(values.getHeaderName())) {
+                request.putAll(values.getHeaderName(), values);
             }
-            future = builder.connect();
-        } catch (RuntimeException e) {
-            result.completeExceptionally(new UpstreamException(502, "cannot reach " + UpstreamDialer.describe(wsUri)
-                    + ": " + UpstreamDialer.reason(e), e));
-            return result;
         }
-        XnioIoThread timer = worker.getIoThread();
-        XnioExecutor.Key deadline = timer.executeAfter(() -> {
-            if (result.completeExceptionally(new UpstreamException(504, "timed out after " + timeout.toMillis()
-                    + " ms connecting to " + UpstreamDialer.describe(wsUri), null))) {
-                future.cancel();
-            }
-        }, Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
-        future.addNotifier(new IoFuture.HandlingNotifier<WebSocketChannel, Void>() {
-            @Override
-            public void handleDone(WebSocketChannel channel, Void attachment) {
-                deadline.remove();
-                if (!result.complete(channel)) {
-                    IoUtils.safeClose(channel);
-                }
-            }
+        String key = WebSocketKeys.newKey();
+        request.put(Headers.SEC_WEB_SOCKET_KEY, key);
+        request.put(Headers.SEC_WEB_SOCKET_VERSION, "13");
+        return raw.upgrade(wsUri, request, ioThread, timeout).thenApply(answer -> channel(wsUri, key, answer));
+    }
 
-            @Override
-            public void handleFailed(java.io.IOException e, Void attachment) {
-                deadline.remove();
-                result.completeExceptionally(new UpstreamException(502, "cannot open a WebSocket to "
-                        + UpstreamDialer.describe(wsUri) + ": " + UpstreamDialer.reason(e), e));
-            }
-
-            @Override
-            public void handleCancelled(Void attachment) {
-                deadline.remove();
-            }
-        }, null);
-        return result;
+    private WebSocketChannel channel(URI uri, String key, RawUpgrade answer) {
+        if (!answer.upgraded()) {
+            throw new CompletionException(new UpstreamException(502, UpstreamDialer.describe(uri)
+                    + " refused the WebSocket handshake: " + answer.status() + " " + answer.reason(), null));
+        }
+        if (!WebSocketKeys.accept(key).equals(answer.headers().getFirst(Headers.SEC_WEB_SOCKET_ACCEPT))) {
+            IoUtils.safeClose(answer.connection());
+            throw new CompletionException(new UpstreamException(502, UpstreamDialer.describe(uri)
+                    + " answered the handshake with a wrong Sec-WebSocket-Accept", null));
+        }
+        return new WebSocket13Channel(answer.connection(), bufferPool, uri.toString(),
+                answer.headers().getFirst(Headers.SEC_WEB_SOCKET_PROTOCOL), true, false,
+                NoopExtensionFunction.INSTANCE, new HashSet<>(), OptionMap.EMPTY);
     }
 
     static URI toWebSocket(URI uri) throws URISyntaxException {
-        String scheme = switch (uri.getScheme()) {
+        String scheme = switch (uri.getScheme() == null ? "" : uri.getScheme()) {
             case "https", "wss" -> "wss";
             case "http", "ws" -> "ws";
             default -> throw new URISyntaxException(uri.toString(), "scheme must be ws, wss, http or https");
         };
         return new URI(scheme + uri.toString().substring(uri.getScheme().length()));
-    }
-
-    /** Adds the rule's upstream headers to the client handshake. */
-    private static final class HeaderAddingNegotiation extends WebSocketClientNegotiation {
-        private final HeaderMap headers;
-
-        HeaderAddingNegotiation(HeaderMap headers) {
-            super(List.of(), List.of());
-            this.headers = headers;
-        }
-
-        @Override
-        public void beforeRequest(Map<String, List<String>> request) {
-            for (HeaderValues values : headers) {
-                // the client library writes Host from the URI it dials; a copied client Host would name us
-                if (!values.getHeaderName().equals(Headers.HOST)) {
-                    request.put(values.getHeaderName().toString(), new ArrayList<>(values));
-                }
-            }
-        }
     }
 }

@@ -47,6 +47,11 @@ public final class EchoBackend implements AutoCloseable {
     }
 
     public EchoBackend(Set<String> subprotocols) {
+        this(subprotocols, null);
+    }
+
+    /** With {@code tls}, the backend speaks only TLS (wss:// and https://). */
+    public EchoBackend(Set<String> subprotocols, javax.net.ssl.SSLContext tls) {
         Hybi13Handshake handshake = new Hybi13Handshake(subprotocols, false);
         WebSocketProtocolHandshakeHandler ws = new WebSocketProtocolHandshakeHandler(
                 Set.<Handshake>of(handshake), (io.undertow.websockets.WebSocketConnectionCallback) (exchange, channel) -> {
@@ -60,8 +65,13 @@ public final class EchoBackend implements AutoCloseable {
                     channel.resumeReceives();
                 }, plain());
         ws.addExtension(new PerMessageDeflateHandshake());
-        server = Undertow.builder()
-                .addHttpListener(0, "127.0.0.1")
+        Undertow.Builder builder = Undertow.builder();
+        if (tls == null) {
+            builder.addHttpListener(0, "127.0.0.1");
+        } else {
+            builder.addHttpsListener(0, "127.0.0.1", tls);
+        }
+        server = builder
                 .setWorkerOption(Options.WORKER_IO_THREADS, 2)
                 .setHandler(exchange -> {
                     if (exchange.getRequestPath().startsWith("/status/")) {

@@ -34,6 +34,17 @@ public final class TestProxy implements AutoCloseable {
 
     /** {@code serverFields} go into the {@code server:} mapping, e.g. {@code "responseTimeout: 300ms"}. */
     public static TestProxy startWithServer(String serverFields, String rules, ProxyPlugin... plugins) throws Exception {
+        return start(serverFields, null, rules, plugins);
+    }
+
+    /** Trusting {@code upstreamTls} for wss:// and https:// targets (for example {@link TestTls#client()}). */
+    public static TestProxy startWithTls(javax.net.ssl.SSLContext upstreamTls, String rules, ProxyPlugin... plugins)
+            throws Exception {
+        return start("", upstreamTls, rules, plugins);
+    }
+
+    private static TestProxy start(String serverFields, javax.net.ssl.SSLContext upstreamTls, String rules,
+                                   ProxyPlugin... plugins) throws Exception {
         String yaml = "server: { host: 127.0.0.1, port: 0" + (serverFields.isEmpty() ? "" : ", " + serverFields)
                 + " }\nrules:\n" + rules;
         ProxyConfig config = ConfigLoader.parse(yaml, Path.of("test-rules.yaml"));
@@ -42,6 +53,7 @@ public final class TestProxy implements AutoCloseable {
         ProxyServer server = ProxyServer.builder(config, PluginRegistry.of(List.of(plugins)))
                 .bufferPool(pool)
                 .accessLogListener(accessLog::add)
+                .upstreamTls(upstreamTls)
                 .ioThreads(2)
                 .start();
         return new TestProxy(server, pool, accessLog);

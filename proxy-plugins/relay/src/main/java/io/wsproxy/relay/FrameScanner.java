@@ -48,7 +48,7 @@ final class FrameScanner {
                 return p;
             }
             if (!acceptFrame(buf, p, header, limit)) {
-                return violation != 0 ? p : p; // incomplete close payload or a violation: stop before this frame
+                return p; // a violation, or a close frame whose code has not arrived yet: stop before this frame
             }
             p += header;
         }

@@ -1,5 +1,8 @@
 package io.wsproxy.app;
 
+import io.wsproxy.testing.WsClient;
+import java.net.URI;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,32 +46,31 @@ class MainTest {
     @Test
     void echoRuleSendsTextAndBinaryBackAndAnswersCloseWithTheSameCode() throws Exception {
         ProxyApp app = start(ECHO_ONLY);
-        WsClient client = WsClient.connect("ws://127.0.0.1:" + app.port() + "/echo");
+        WsClient client = WsClient.connect(URI.create("ws://127.0.0.1:" + app.port() + "/echo"));
 
-        client.socket.sendText("hello, echo", true).join();
-        assertEquals("hello, echo", client.next().text());
+        client.sendText("hello, echo");
+        assertEquals("hello, echo", client.nextText());
 
         byte[] payload = new byte[200_000];
         new Random(7).nextBytes(payload);
-        client.socket.sendBinary(ByteBuffer.wrap(payload), true).join();
-        assertArrayEquals(payload, client.next().bytes());
+        client.sendBinary(payload);
+        assertArrayEquals(payload, client.nextBinary());
 
-        client.socket.sendClose(4001, "bye").join();
-        WsClient.Event close = client.next();
-        assertEquals("close", close.kind());
+        client.close(4001, "bye");
+        WsClient.Close close = client.awaitClose();
         assertEquals(4001, close.code());
-        assertEquals("bye", close.text());
+        assertEquals("bye", close.reason());
     }
 
     @Test
     void echoAnswersManyMessagesInOrder() throws Exception {
         ProxyApp app = start(ECHO_ONLY);
-        WsClient client = WsClient.connect("ws://127.0.0.1:" + app.port() + "/echo");
+        WsClient client = WsClient.connect(URI.create("ws://127.0.0.1:" + app.port() + "/echo"));
         for (int i = 0; i < 500; i++) {
-            client.socket.sendText("m" + i, true).join(); // the JDK client allows one outstanding send
+            client.sendText("m" + i); // the JDK client allows one outstanding send
         }
         for (int i = 0; i < 500; i++) {
-            assertEquals("m" + i, client.next().text());
+            assertEquals("m" + i, client.nextText());
         }
     }
 
@@ -83,10 +84,9 @@ class MainTest {
                     plugin: echo
                     options: { maxMessageBytes: 1KiB }
                 """);
-        WsClient client = WsClient.connect("ws://127.0.0.1:" + app.port() + "/echo");
-        client.socket.sendText("x".repeat(2048), true).join();
-        WsClient.Event close = client.next();
-        assertEquals("close", close.kind());
+        WsClient client = WsClient.connect(URI.create("ws://127.0.0.1:" + app.port() + "/echo"));
+        client.sendText("x".repeat(2048));
+        WsClient.Close close = client.awaitClose();
         assertEquals(1009, close.code());
     }
 
@@ -101,28 +101,27 @@ class MainTest {
                     target: "ws://127.0.0.1:%d"
                     rewrite: /echo
                 """.formatted(upstream.port()));
-        WsClient client = WsClient.connect("ws://127.0.0.1:" + proxy.port() + "/relay/echo");
+        WsClient client = WsClient.connect(URI.create("ws://127.0.0.1:" + proxy.port() + "/relay/echo"));
 
-        client.socket.sendText("through the relay", true).join();
-        assertEquals("through the relay", client.next().text());
-        client.socket.sendClose(4002, "done").join();
-        WsClient.Event close = client.next();
+        client.sendText("through the relay");
+        assertEquals("through the relay", client.nextText());
+        client.close(4002, "done");
+        WsClient.Close close = client.awaitClose();
         assertEquals(4002, close.code());
-        assertEquals("done", close.text());
+        assertEquals("done", close.reason());
     }
 
     @Test
     void stoppingClosesOpenWebSocketsWith1001() throws Exception {
         ProxyApp app = start(ECHO_ONLY);
-        WsClient client = WsClient.connect("ws://127.0.0.1:" + app.port() + "/echo");
-        client.socket.sendText("ping", true).join();
-        assertEquals("ping", client.next().text());
+        WsClient client = WsClient.connect(URI.create("ws://127.0.0.1:" + app.port() + "/echo"));
+        client.sendText("ping");
+        assertEquals("ping", client.nextText());
 
         started.remove(app);
         app.close();
 
-        WsClient.Event close = client.next();
-        assertEquals("close", close.kind());
+        WsClient.Close close = client.awaitClose();
         assertEquals(1001, close.code());
     }
 

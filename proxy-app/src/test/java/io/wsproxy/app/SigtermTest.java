@@ -1,5 +1,8 @@
 package io.wsproxy.app;
 
+import io.wsproxy.testing.WsClient;
+import java.net.URI;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,15 +56,14 @@ class SigtermTest {
         });
         try {
             int port = Integer.parseInt(awaitLine(lines, LISTENING).group(1));
-            WsClient client = WsClient.connect("ws://127.0.0.1:" + port + "/echo");
-            client.socket.sendText("before shutdown", true).join();
-            assertEquals("before shutdown", client.next().text());
+            WsClient client = WsClient.connect(URI.create("ws://127.0.0.1:" + port + "/echo"));
+            client.sendText("before shutdown");
+            assertEquals("before shutdown", client.nextText());
 
             process.destroy(); // SIGTERM on Unix
 
-            WsClient.Event close = client.next();
-            assertEquals("close", close.kind());
-            assertEquals(1001, close.code());
+            WsClient.Close close = client.awaitClose();
+                assertEquals(1001, close.code());
             assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the JVM exits after the shutdown hook");
             assertEquals(128 + 15, process.exitValue(), "the JVM's status for an exit on SIGTERM");
         } finally {

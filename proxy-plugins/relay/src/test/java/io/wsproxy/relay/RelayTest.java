@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.undertow.util.HeaderMap;
 import io.wsproxy.testing.EchoBackend;
+import io.wsproxy.testing.Stall;
 import io.wsproxy.testing.TestProxy;
 import io.wsproxy.testing.WsClient;
 import java.net.ServerSocket;
@@ -301,7 +302,7 @@ class RelayTest {
             proxy.pool().resetMax();
             client.sendText("flood:" + total);
             // the client reads nothing: the target's sends must stall well short of 100 MB
-            long stalled = awaitStall(backend);
+            long stalled = Stall.await(backend::floodSent);
             assertTrue(stalled < total / 2, "the target sent " + stalled + " bytes to a client that reads nothing");
             long received = 0;
             while (received < total) {
@@ -312,22 +313,5 @@ class RelayTest {
             assertTrue(proxy.pool().maxOutstanding() <= 4,
                     "the proxy held " + proxy.pool().maxOutstanding() + " buffers for one slow reader");
         }
-    }
-
-    /** Waits until the target's sent count stops growing, by watching it across its own send completions. */
-    private static long awaitStall(EchoBackend backend) throws InterruptedException {
-        long last = -1;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            long now = backend.floodSent();
-            if (now == last && now > 0) {
-                return now;
-            }
-            last = now;
-            synchronized (backend) {
-                backend.wait(200); // not a sleep on an event: there is no event for "nothing happened"
-            }
-        }
-        throw new AssertionError("the target never stalled: backpressure did not reach it");
     }
 }

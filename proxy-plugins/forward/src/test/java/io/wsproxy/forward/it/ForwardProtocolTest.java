@@ -13,6 +13,7 @@ import io.wsproxy.forward.ForwardPlugin;
 import io.wsproxy.spi.AccessLogEntry;
 import io.wsproxy.spi.ProxyPlugin;
 import io.wsproxy.testing.EchoBackend;
+import io.wsproxy.testing.Stall;
 import io.wsproxy.testing.TestProxy;
 import io.wsproxy.testing.WsClient;
 import java.net.ServerSocket;
@@ -484,7 +485,7 @@ class ForwardProtocolTest {
         proxy.pool().resetMax();
         slow.sendText(forward(flood.url(), "{\"flood\":" + total + "}"));
         // the client reads nothing: the server's sends must stall well short of the total
-        long stalled = awaitStall(flood);
+        long stalled = Stall.await(flood::floodSent);
         assertTrue(stalled < total / 2, "the server sent " + stalled + " bytes to a client that reads nothing");
         int held = proxy.pool().maxOutstanding();
         assertTrue(held <= 8, "the proxy held " + held + " buffers for one slow reader");
@@ -507,23 +508,6 @@ class ForwardProtocolTest {
             }
         }
         assertEquals(total, received);
-    }
-
-    /** Waits until the server's sent count stops growing, by watching it across its own send completions. */
-    private static long awaitStall(Backend backend) throws InterruptedException {
-        long last = -1;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            long now = backend.floodSent();
-            if (now == last && now > 0) {
-                return now;
-            }
-            last = now;
-            synchronized (backend) {
-                backend.wait(300); // not a sleep on an event: there is no event for "nothing happened"
-            }
-        }
-        throw new AssertionError("the server never stalled: backpressure did not reach it");
     }
 
     @Test

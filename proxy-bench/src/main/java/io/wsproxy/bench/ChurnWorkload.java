@@ -73,12 +73,14 @@ final class ChurnWorkload extends Workload {
       long c0 = completed.sum();
       long e0 = errors.sum();
       long t0 = System.nanoTime();
+      cpu.start();
       sleep(durationSeconds);
       long c1 = completed.sum();
       long e1 = errors.sum();
       double secs = (System.nanoTime() - t0) / 1e9;
-      new Result("churn", label)
-          .put("parallel", parallel).put("duration_s", secs)
+      Result r = new Result("churn", label);
+      cpu.stop(r);
+      r.put("parallel", parallel).put("duration_s", secs)
           .put("handshakes_per_s", (c1 - c0) / secs)
           .put("errors", e1 - e0)
           .put("first_error", errorText())

@@ -74,12 +74,14 @@ final class EchoWorkload extends Workload {
       long m0 = messages.sum();
       long b0 = bytes.sum();
       long t0 = System.nanoTime();
+      cpu.start();
       sleep(durationSeconds);
       long m1 = messages.sum();
       long b1 = bytes.sum();
       double secs = (System.nanoTime() - t0) / 1e9;
-      new Result(name, label)
-          .put("connections", connections).put("inflight", inflight).put("size", size)
+      Result r = new Result(name, label);
+      cpu.stop(r);
+      r.put("connections", connections).put("inflight", inflight).put("size", size)
           .put("duration_s", secs)
           .put("msgs_per_s", (m1 - m0) / secs)
           .put("mb_per_s", (b1 - b0) / secs / 1e6)

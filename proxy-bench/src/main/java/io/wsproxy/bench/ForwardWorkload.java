@@ -124,10 +124,13 @@ final class ForwardWorkload extends Workload {
       sleep(warmupSeconds);
       long r0 = replies.sum();
       long t0 = System.nanoTime();
+      cpu.start();
       sleep(durationSeconds);
       long r1 = replies.sum();
       double secs = (System.nanoTime() - t0) / 1e9;
-      new Result("forward", targetLabel).put("mode", m).put("connections", targets.size())
+      Result r = new Result("forward", targetLabel);
+      cpu.stop(r);
+      r.put("mode", m).put("connections", targets.size())
           .put("upstreams", upstreams.size()).put("inflight_per_upstream", inflight)
           .put("duration_s", secs).put("msgs_per_s", (r1 - r0) / secs)
           .put("unexpected_replies", unexpected.sum()).put("errors", errors.sum())

@@ -70,10 +70,11 @@ final class LatencyWorkload extends Workload {
         return;
       }
       long sent = pace(conns);
+      Result r = new Result("latency", label);
+      cpu.stop(r);
       long expected = sent;
       await(() -> received.sum() >= expected, 5);
-      new Result("latency", label)
-          .put("connections", connections).put("rate", rate).put("size", size)
+      r.put("connections", connections).put("rate", rate).put("size", size)
           .put("duration_s", durationSeconds)
           .put("sent", sent).put("received", received.sum()).put("lost", sent - received.sum())
           .put("p50_us", histogram.quantile(0.50))
@@ -97,6 +98,7 @@ final class LatencyWorkload extends Workload {
     long until = from + (long) (durationSeconds * 1e9);
     measureFrom = from;
     measureUntil = until;
+    boolean sampling = false;
     ByteBuffer buf = ByteBuffer.wrap(payloadBytes(size));
     long measuredSent = 0;
     for (long seq = 0; ; seq++) {
@@ -116,6 +118,10 @@ final class LatencyWorkload extends Workload {
       c.send(FrameCodec.OP_BINARY, buf);
       c.flush();
       if (due >= from) {
+        if (!sampling) {
+          cpu.start();
+          sampling = true;
+        }
         measuredSent++;
       }
     }

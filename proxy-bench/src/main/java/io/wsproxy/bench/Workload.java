@@ -13,6 +13,7 @@ abstract class Workload {
   final double warmupSeconds;
   final double durationSeconds;
   final int sourceIps;
+  final CpuSampler cpu;
   ClientLoop[] loops;
   volatile String firstError;
 
@@ -24,6 +25,7 @@ abstract class Workload {
     this.warmupSeconds = args.dbl("warmup", 2);
     this.durationSeconds = args.dbl("duration", defaultDuration);
     this.sourceIps = args.integer("source-ips", defaultSourceIps);
+    this.cpu = new CpuSampler(args.str("cpu-pids", ""));
   }
 
   abstract void run() throws Exception;

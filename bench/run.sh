@@ -124,6 +124,7 @@ machine_busy_pct() {
 # because anything else running on the box (e.g. a parallel build) skews every number.
 QUIET_PCT=${QUIET_PCT:-25}
 QUIET_WAIT=${QUIET_WAIT:-120}
+RETRIES=${RETRIES:-2}   # re-runs of a measurement that other processes disturbed
 wait_quiet() {
   local deadline=$(( SECONDS + QUIET_WAIT )) busy
   while :; do
@@ -240,10 +241,22 @@ run_one() {  # run_one WORKLOAD TARGET
   local cpu_pids=$ECHO_PID
   [[ $t != direct ]] && cpu_pids="$cpu_pids,${PID_OF[$t]}"
   [[ $t == nginx ]] && cpu_pids="$cpu_pids,$NGINX_PID"
-  wait_quiet
-  timeout -k 5 "$limit" java $JAVA_OPTS_BENCH -jar "$BENCH_JAR" loadgen "$lw" --url "${URL[$t]}" --target "$t" \
-    --cpu-pids "$cpu_pids" --duration "$DURATION" --warmup "$WARMUP" --threads "$LOADGEN_THREADS" "${extra[@]}" 2>>"$WORK/loadgen.err" \
-    | grep -E '^(RESULT|OPEN)' | tee -a "$RAW" || echo "RESULT workload=$w target=$t error=loadgen_failed" | tee -a "$RAW"
+  local attempt line foreign
+  for attempt in $(seq 0 "$RETRIES"); do
+    wait_quiet
+    line=$(timeout -k 5 "$limit" java $JAVA_OPTS_BENCH -jar "$BENCH_JAR" loadgen "$lw" --url "${URL[$t]}" --target "$t" \
+      --cpu-pids "$cpu_pids" --duration "$DURATION" --warmup "$WARMUP" --threads "$LOADGEN_THREADS" "${extra[@]}" \
+      2>>"$WORK/loadgen.err" | grep -E '^(RESULT|OPEN)') || line="RESULT workload=$w target=$t error=loadgen_failed"
+    foreign=$(sed -n 's/.*cpu_foreign_pct=\([0-9]*\).*/\1/p' <<<"$line" | tail -1)
+    if [[ -n $foreign ]] && (( foreign > 2 * QUIET_PCT )) && (( attempt < RETRIES )); then
+      # another process took a big share of the CPU during the measurement: keep it out of the medians
+      sed 's/^RESULT /DISTURBED /' <<<"$line" | tee -a "$RAW"
+      log "run disturbed (cpu_foreign_pct=$foreign); retrying"
+      continue
+    fi
+    tee -a "$RAW" <<<"$line"
+    break
+  done
   for pid in "${PIDS[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "a server process ($pid) died; see logs" >&2; tail -20 "$WORK"/*.log >&2; exit 1; }
   done

@@ -22,6 +22,7 @@ final class Pump {
     private final FrameScanner scanner;
     private final ByteBufferPool pool;
     private final boolean sinkIsUpstream;
+    private final boolean shortReadDrains;
     private final RelaySession session;
 
     private PooledByteBuffer pooled;
@@ -36,14 +37,20 @@ final class Pump {
     private boolean closeNoticed;
     private long bytes;
 
+    /**
+     * @param shortReadDrains a read that did not fill the buffer emptied the source, so no second read is needed to
+     *                        see 0: true for plain sockets (epoll reports what arrives later), false where a layer such
+     *                        as TLS may hold bytes the socket no longer shows
+     */
     Pump(String side, StreamSourceChannel source, StreamSinkChannel sink, FrameScanner scanner, ByteBufferPool pool,
-         boolean sinkIsUpstream, RelaySession session) {
+         boolean sinkIsUpstream, boolean shortReadDrains, RelaySession session) {
         this.side = side;
         this.source = source;
         this.sink = sink;
         this.scanner = scanner;
         this.pool = pool;
         this.sinkIsUpstream = sinkIsUpstream;
+        this.shortReadDrains = shortReadDrains;
         this.session = session;
     }
 
@@ -61,6 +68,7 @@ final class Pump {
                 buf = pooled.getBuffer();
                 buf.clear();
             }
+            int space = buf.remaining();
             int n;
             try {
                 n = source.read(buf);
@@ -79,16 +87,20 @@ final class Pump {
             bytes += n;
             if (discarding) {
                 buf.clear();
-                continue;
+            } else {
+                buf.flip();
+                int sendable = scanner.scan(buf, closeFrame != null);
+                heldLimit = buf.limit();
+                buf.limit(sendable);
+                if (!writeOut()) {
+                    return;
+                }
+                afterWrite();
             }
-            buf.flip();
-            int sendable = scanner.scan(buf, closeFrame != null);
-            heldLimit = buf.limit();
-            buf.limit(sendable);
-            if (!writeOut()) {
-                return;
+            if (n < space && shortReadDrains) {
+                releaseIfEmpty();
+                return; // the socket is empty: one read saved per event, and epoll tells when more comes
             }
-            afterWrite();
         }
     }
 
@@ -203,6 +215,8 @@ final class Pump {
         releaseBuffer();
         if (!discarding && !scanner.closeSeen()) {
             session.vanished(this);
+        } else if (closeFrame == null && !draining && session.closedBothWays()) {
+            session.abort(); // the closing handshake is over: no half-close, both sockets close now
         } else if (closeFrame == null && !draining) {
             finishSink();
         } else if (closeFrame != null && !draining && !sinkDone && !scanner.atFrameStart()) {
@@ -247,6 +261,11 @@ final class Pump {
             pooled = null;
             buf = null;
         }
+    }
+
+    /** A close frame went through this pump whole, and nothing waits behind it. */
+    boolean closeForwarded() {
+        return closeNoticed && !draining;
     }
 
     boolean finished() {

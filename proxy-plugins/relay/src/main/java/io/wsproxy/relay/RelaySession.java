@@ -45,9 +45,9 @@ final class RelaySession implements ProxySession {
         this.upstreamUri = upstreamUri;
         ByteBufferPool pool = options.bufferPool() != null ? options.bufferPool() : services.bufferPool();
         this.fromClient = new Pump("client", client.getSourceChannel(), upstream.getSinkChannel(),
-                new FrameScanner(options.maxMessageBytes()), pool, true, this);
+                new FrameScanner(options.maxMessageBytes()), pool, true, isPlain(client), this);
         this.fromUpstream = new Pump("upstream", upstream.getSourceChannel(), client.getSinkChannel(),
-                new FrameScanner(options.maxMessageBytes()), pool, false, this);
+                new FrameScanner(options.maxMessageBytes()), pool, false, isPlain(upstream), this);
     }
 
     void start() {
@@ -88,6 +88,15 @@ final class RelaySession implements ProxySession {
         record("proxy", code);
         other(pump).injectClose(code, reason);
         pump.injectClose(goneCode(pump), pump.side() + " broke the protocol: " + reason);
+    }
+
+    /** Close frames have gone through whole in both directions. */
+    boolean closedBothWays() {
+        return fromClient.closeForwarded() && fromUpstream.closeForwarded();
+    }
+
+    private static boolean isPlain(StreamConnection connection) {
+        return !(connection instanceof org.xnio.ssl.SslConnection);
     }
 
     void pumpChanged() {

@@ -16,13 +16,15 @@ import org.xnio.Pooled;
  */
 final class ClientSink {
     private final WebSocketChannel client;
+    private final TurnFlusher flusher;
     private final long limit;
     private final AtomicLong pending = new AtomicLong();
     private final Queue<WebSocketChannel> paused = new ConcurrentLinkedQueue<>();
     private final LongConsumer written = this::written;
 
-    ClientSink(WebSocketChannel client, long limit) {
+    ClientSink(WebSocketChannel client, TurnFlusher flusher, long limit) {
         this.client = client;
+        this.flusher = flusher;
         this.limit = limit;
     }
 
@@ -34,12 +36,14 @@ final class ClientSink {
     void send(String text, long size) {
         pending.addAndGet(size);
         WebSockets.sendText(text, client, new CountedWrite(size, null, written));
+        flusher.schedule();
     }
 
     /** Takes ownership of {@code data} ({@code size} bytes): it is freed once written, or when writing fails. */
     void sendBinary(Pooled<ByteBuffer[]> data, long size) {
         pending.addAndGet(size);
         WebSockets.sendBinary(data.getResource(), client, new CountedWrite(size, data, written));
+        flusher.schedule();
     }
 
     /** Called by an upstream's reader after handing a message over: stop reading it while the client lags. */

@@ -61,6 +61,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     private volatile int clientCloseCode = 1006;
     private volatile String clientCloseReason = "";
     private SessionRegistration registration;
+    private final TurnFlusher clientFlusher;
 
     /** @param targetChannel the rule's target, dialled during the handshake; null for a rule without a target */
     ForwardSession(ForwardContext context, WebSocketChannel client, WebSocketChannel targetChannel) {
@@ -68,7 +69,8 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         this.options = context.options();
         this.client = client;
         this.thread = onThreadOf(client);
-        this.sink = new ClientSink(client, options.queueBytes());
+        this.clientFlusher = TurnFlusher.install(client);
+        this.sink = new ClientSink(client, clientFlusher, options.queueBytes());
         this.target = targetChannel == null ? null : newLink(UpstreamLink.Role.TARGET, null);
         this.targetChannel = targetChannel;
     }
@@ -309,6 +311,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         }
         closed = true;
         WebSockets.sendClose(code, CloseCodes.reason(reason), client, null);
+        clientFlusher.schedule();
         client.getIoThread().executeAfter(() -> IoUtils.safeClose(client), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
         closeUpstreams(CloseCodes.GOING_AWAY, "client connection closed");
         finish(loggedCode, closedBy);
@@ -368,6 +371,18 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     }
 
     private final class ClientReader extends AbstractReceiveListener {
+        @Override
+        public void handleEvent(WebSocketChannel channel) {
+            super.handleEvent(channel);
+            clientFlusher.schedule(); // what this read made Undertow send by itself: pongs, the close echo
+        }
+
+        @Override
+        protected void onError(WebSocketChannel ch, Throwable error) {
+            ch.flush(); // Undertow queued its own close frame (1009 for a message too big) before closing
+            super.onError(ch, error);
+        }
+
         @Override
         protected long getMaxTextBufferSize() {
             return options.maxMessageBytes();

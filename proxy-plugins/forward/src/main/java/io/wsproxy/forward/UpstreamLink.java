@@ -79,6 +79,7 @@ final class UpstreamLink {
     private final ArrayDeque<String> waiting = new ArrayDeque<>();
     private State state = State.CONNECTING;
     private WebSocketChannel channel;
+    private TurnFlusher flusher;
     private volatile boolean closedByUs;
     private volatile int closeCode = 1006;
     private volatile String closeReason = "";
@@ -160,6 +161,7 @@ final class UpstreamLink {
             waiting.add(text);
         } else {
             WebSockets.sendText(text, channel, new CountedWrite(size, null, sent));
+            flusher.schedule();
         }
         return Offer.ACCEPTED;
     }
@@ -172,6 +174,7 @@ final class UpstreamLink {
         }
         pending.addAndGet(size);
         WebSockets.sendBinary(data.getResource(), channel, new CountedWrite(size, data, sent));
+        flusher.schedule();
     }
 
     boolean overLimit() {
@@ -217,6 +220,7 @@ final class UpstreamLink {
             return;
         }
         channel = ch;
+        flusher = TurnFlusher.install(ch);
         ch.getReceiveSetter().set(new Reader());
         ch.getCloseSetter().set(closed -> sessionThread.execute(this::channelClosed));
         state = State.OPEN;
@@ -224,6 +228,7 @@ final class UpstreamLink {
         while ((text = waiting.poll()) != null) {
             WebSockets.sendText(text, ch, new CountedWrite(Utf8.length(text), null, sent));
         }
+        flusher.schedule();
         ch.resumeReceives();
         events.opened(this);
     }
@@ -253,11 +258,24 @@ final class UpstreamLink {
                 IoUtils.safeClose(channel);
             }
         });
+        ch.flush(); // explicit flush is on for our channels
         // an upstream that never answers our close frame must not keep its socket
         ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
     }
 
     private final class Reader extends AbstractReceiveListener {
+        @Override
+        public void handleEvent(WebSocketChannel ch) {
+            super.handleEvent(ch);
+            flusher.schedule(); // what this read made Undertow send by itself: pongs, the close echo
+        }
+
+        @Override
+        protected void onError(WebSocketChannel ch, Throwable error) {
+            ch.flush(); // Undertow queued its own close frame (1009 for a message too big) before closing
+            super.onError(ch, error);
+        }
+
         @Override
         protected long getMaxTextBufferSize() {
             return maxMessageBytes;

@@ -112,9 +112,6 @@ public final class RawUpgradeDialer {
             refused(connection, e, result);
             return;
         }
-        // the connection is ours now: the HTTP client's close listener would fail its finished exchange with an
-        // exception (stack trace and all) every time a session ends
-        upgraded.setCloseListener(null);
         if (!result.complete(new RawUpgrade(101, response.getStatus(), response.getResponseHeaders(), upgraded))) {
             IoUtils.safeClose(upgraded);
         }

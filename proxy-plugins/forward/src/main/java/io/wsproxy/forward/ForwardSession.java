@@ -1,6 +1,5 @@
 package io.wsproxy.forward;
 
-import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.BufferedBinaryMessage;
 import io.undertow.websockets.core.BufferedTextMessage;
 import io.undertow.websockets.core.CloseMessage;
@@ -370,27 +369,9 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         return size;
     }
 
-    private final class ClientReader extends AbstractReceiveListener {
-        @Override
-        public void handleEvent(WebSocketChannel channel) {
-            super.handleEvent(channel);
-            clientFlusher.schedule(); // what this read made Undertow send by itself: pongs, the close echo
-        }
-
-        @Override
-        protected void onError(WebSocketChannel ch, Throwable error) {
-            ch.flush(); // Undertow queued its own close frame (1009 for a message too big) before closing
-            super.onError(ch, error);
-        }
-
-        @Override
-        protected long getMaxTextBufferSize() {
-            return options.maxMessageBytes();
-        }
-
-        @Override
-        protected long getMaxBinaryBufferSize() {
-            return options.maxMessageBytes();
+    private final class ClientReader extends FlushingReader {
+        ClientReader() {
+            super(clientFlusher, options.maxMessageBytes());
         }
 
         @Override

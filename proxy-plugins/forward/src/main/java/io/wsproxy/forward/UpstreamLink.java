@@ -1,6 +1,5 @@
 package io.wsproxy.forward;
 
-import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.BufferedBinaryMessage;
 import io.undertow.websockets.core.BufferedTextMessage;
 import io.undertow.websockets.core.CloseMessage;
@@ -263,27 +262,9 @@ final class UpstreamLink {
         ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
     }
 
-    private final class Reader extends AbstractReceiveListener {
-        @Override
-        public void handleEvent(WebSocketChannel ch) {
-            super.handleEvent(ch);
-            flusher.schedule(); // what this read made Undertow send by itself: pongs, the close echo
-        }
-
-        @Override
-        protected void onError(WebSocketChannel ch, Throwable error) {
-            ch.flush(); // Undertow queued its own close frame (1009 for a message too big) before closing
-            super.onError(ch, error);
-        }
-
-        @Override
-        protected long getMaxTextBufferSize() {
-            return maxMessageBytes;
-        }
-
-        @Override
-        protected long getMaxBinaryBufferSize() {
-            return maxMessageBytes;
+    private final class Reader extends FlushingReader {
+        Reader() {
+            super(flusher, maxMessageBytes);
         }
 
         @Override

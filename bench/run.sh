@@ -312,7 +312,7 @@ metrics_of() {
     churn) echo "handshakes_per_s" ;;
     idle) echo "rss_per_conn_kib opened" ;;
     idle-max) echo "reached" ;;
-    forward) echo "msgs_per_s" ;;
+    forward) echo "msgs_per_s p50_us p99_us p999_us" ;;
   esac
 }
 

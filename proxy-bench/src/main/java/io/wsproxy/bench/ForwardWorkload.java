@@ -13,10 +13,12 @@ import java.util.concurrent.atomic.LongAdder;
  * to the {@code --upstreams} URLs (comma-separated), keeping {@code --inflight} per upstream, and
  * counts replies {@code {"type":"forward","url":U,"forward":M}}. Mode "direct": one connection per
  * upstream sending R itself with the same in-flight count. R is a JSON string of about 64 bytes.
- * {@code --mode both} (default) runs mux then direct, printing one RESULT line each.
+ * {@code --mode both} (default) runs mux then direct, printing one RESULT line each. Each reply is
+ * answered by a new request to the same upstream, and round trips are timed per upstream in FIFO
+ * order (the proxy keeps each upstream's order), so both modes report p50/p99/p99.9 too.
  */
 final class ForwardWorkload extends Workload {
-  private static final byte[] REPLY_PREFIX = "{\"type\":\"forward\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] URL_PREFIX = "{\"type\":\"forward\",\"url\":\"".getBytes(StandardCharsets.US_ASCII);
   private final List<String> upstreams = new ArrayList<>();
   private final int inflight;
   private final String mode;
@@ -78,19 +80,29 @@ final class ForwardWorkload extends Workload {
     LongAdder errors = new LongAdder();
     LongAdder unexpected = new LongAdder();
     AtomicInteger opened = new AtomicInteger();
-    int[] next = new int[1];
+    Histogram roundTrips = new Histogram();
+    List<byte[]> urls = new ArrayList<>();
+    for (String u : upstreams) {
+      urls.add((u + "\"").getBytes(StandardCharsets.UTF_8));
+    }
     loops = ClientLoop.start(mux ? 1 : threads);
     boolean[] running = {true};
     try {
       for (int i = 0; i < targets.size(); i++) {
         List<ByteBuffer> mine = mux ? messages : List.of(messages.get(i));
+        // send times per upstream, oldest first: replies from one upstream come back in order
+        List<java.util.ArrayDeque<Long>> sentAt = new ArrayList<>();
+        for (int j = 0; j < mine.size(); j++) {
+          sentAt.add(new java.util.ArrayDeque<>());
+        }
         ClientConn.Listener listener = new ClientConn.Listener() {
           @Override
           public void onOpen(ClientConn c) {
             opened.incrementAndGet();
-            for (ByteBuffer msg : mine) {
+            for (int j = 0; j < mine.size(); j++) {
               for (int k = 0; k < inflight; k++) {
-                c.send(FrameCodec.OP_TEXT, msg);
+                sentAt.get(j).add(System.nanoTime());
+                c.send(FrameCodec.OP_TEXT, mine.get(j));
               }
             }
           }
@@ -98,11 +110,18 @@ final class ForwardWorkload extends Workload {
           @Override
           public void onMessage(ClientConn c, int opcode, ByteBuffer p) {
             replies.increment();
-            if (mux && !startsWith(p, REPLY_PREFIX)) {
+            int j = mux ? upstreamOf(p, urls) : 0;
+            if (j < 0) {
               unexpected.increment();
+              return;
             }
-            // keep the per-upstream mix even: resend round-robin (replies may be reordered)
-            c.send(FrameCodec.OP_TEXT, mine.get(next[0]++ % mine.size()));
+            long now = System.nanoTime();
+            Long sent = sentAt.get(j).poll();
+            if (sent != null) {
+              roundTrips.record((now - sent) / 1000);
+            }
+            sentAt.get(j).add(now);
+            c.send(FrameCodec.OP_TEXT, mine.get(j));
           }
 
           @Override
@@ -122,6 +141,7 @@ final class ForwardWorkload extends Workload {
         return;
       }
       sleep(warmupSeconds);
+      roundTrips.reset();
       long r0 = replies.sum();
       long t0 = System.nanoTime();
       cpu.start();
@@ -133,12 +153,29 @@ final class ForwardWorkload extends Workload {
       r.put("mode", m).put("connections", targets.size())
           .put("upstreams", upstreams.size()).put("inflight_per_upstream", inflight)
           .put("duration_s", secs).put("msgs_per_s", (r1 - r0) / secs)
+          .put("p50_us", roundTrips.quantile(0.50)).put("p99_us", roundTrips.quantile(0.99))
+          .put("p999_us", roundTrips.quantile(0.999))
           .put("unexpected_replies", unexpected.sum()).put("errors", errors.sum())
           .put("first_error", errorText()).print();
     } finally {
       running[0] = false;
       ClientLoop.stopAll(loops);
     }
+  }
+
+  /** Which upstream a wrapped reply names, by the url right after the prefix; -1 if none. */
+  private static int upstreamOf(ByteBuffer p, List<byte[]> urls) {
+    if (!startsWith(p, URL_PREFIX)) {
+      return -1;
+    }
+    int at = p.position() + URL_PREFIX.length;
+    for (int j = 0; j < urls.size(); j++) {
+      byte[] url = urls.get(j);
+      if (p.limit() - at >= url.length && p.slice(at, url.length).equals(ByteBuffer.wrap(url))) {
+        return j;
+      }
+    }
+    return -1;
   }
 
   private static boolean startsWith(ByteBuffer p, byte[] prefix) {

@@ -40,6 +40,7 @@ final class TargetUris {
         if (uri.getRawFragment() != null) {
             throw new IllegalArgumentException("target must not carry a fragment");
         }
-        return uri;
+        // schemes are case-insensitive; everything after this compares them as lower case
+        return scheme.equals(uri.getScheme()) ? uri : URI.create(scheme + text.strip().substring(uri.getScheme().length()));
     }
 }

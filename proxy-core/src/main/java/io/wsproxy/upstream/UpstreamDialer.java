@@ -6,6 +6,10 @@ import io.undertow.client.UndertowClient;
 import io.undertow.connector.ByteBufferPool;
 import io.wsproxy.spi.UpstreamException;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import java.util.regex.Pattern;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -23,6 +27,7 @@ import org.xnio.ssl.XnioSsl;
  * TCP connect and TLS. Failing to reach the target is a 502, missing the deadline a 504.
  */
 public final class UpstreamDialer {
+    private static final Pattern LITERAL_IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private final ByteBufferPool bufferPool;
     private final UpstreamTls tls;
     private final OptionMap options;
@@ -50,6 +55,32 @@ public final class UpstreamDialer {
                 () -> result.completeExceptionally(new UpstreamException(504,
                         "timed out after " + timeout.toMillis() + " ms connecting to " + describe(target), null)),
                 Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        if (isLiteralAddress(httpUri.getHost())) {
+            open(target, httpUri, ioThread, deadline, result);
+        } else {
+            // the client library resolves the name on the I/O thread: look it up on the task pool first, which
+            // fills the JVM's address cache, so the connect by name (TLS checks that name) does not wait on DNS
+            ioThread.getWorker().execute(() -> {
+                try {
+                    InetAddress.getAllByName(httpUri.getHost());
+                    ioThread.execute(() -> open(target, httpUri, ioThread, deadline, result));
+                } catch (UnknownHostException e) {
+                    ioThread.execute(() -> {
+                        deadline.remove();
+                        result.completeExceptionally(new UpstreamException(502, "cannot reach " + describe(target)
+                                + ": unknown host " + httpUri.getHost(), e));
+                    });
+                }
+            });
+        }
+        return result;
+    }
+
+    private void open(URI target, URI httpUri, XnioIoThread ioThread, XnioExecutor.Key deadline,
+                      CompletableFuture<ClientConnection> result) {
+        if (result.isDone()) {
+            return; // timed out while the name was looked up
+        }
         XnioSsl ssl = httpUri.getScheme().equals("https") ? tls.ssl() : null;
         try {
             UndertowClient.getInstance().connect(new ClientCallback<>() {
@@ -72,11 +103,15 @@ public final class UpstreamDialer {
             deadline.remove();
             result.completeExceptionally(new UpstreamException(502, "cannot reach " + describe(target) + ": " + reason(e), e));
         }
-        return result;
+    }
+
+    /** An IPv4 or IPv6 literal, which needs no lookup. */
+    static boolean isLiteralAddress(String host) {
+        return host.startsWith("[") || host.indexOf(':') >= 0 || LITERAL_IPV4.matcher(host).matches();
     }
 
     static URI toHttp(URI target) throws URISyntaxException {
-        String scheme = switch (target.getScheme()) {
+        String scheme = switch (target.getScheme().toLowerCase(Locale.ROOT)) {
             case "wss", "https" -> "https";
             default -> "http";
         };

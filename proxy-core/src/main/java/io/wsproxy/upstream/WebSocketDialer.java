@@ -75,7 +75,7 @@ public final class WebSocketDialer {
     }
 
     static URI toWebSocket(URI uri) throws URISyntaxException {
-        String scheme = switch (uri.getScheme() == null ? "" : uri.getScheme()) {
+        String scheme = switch (uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT)) {
             case "https", "wss" -> "wss";
             case "http", "ws" -> "ws";
             default -> throw new URISyntaxException(uri.toString(), "scheme must be ws, wss, http or https");

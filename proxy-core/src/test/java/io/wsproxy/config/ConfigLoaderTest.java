@@ -242,4 +242,11 @@ class ConfigLoaderTest {
         assertEquals("rules.yaml:2: server.responseTimeout: expected a duration such as 10s, 500ms, 2m or a number of "
                 + "milliseconds, got 'soon'", e.getMessage());
     }
+
+    @Test
+    void targetSchemeIsReadCaseInsensitivelyAndKeptLowerCase() {
+        Rule rule = ConfigLoader.parse("rules:\n  - { name: a, pattern: x, target: \"HTTPS://example.com:8443/base\" }\n",
+                java.nio.file.Path.of("r.yaml")).rules().get(0);
+        assertEquals(java.net.URI.create("https://example.com:8443/base"), rule.target());
+    }
 }

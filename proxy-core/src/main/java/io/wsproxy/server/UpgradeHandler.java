@@ -73,6 +73,7 @@ final class UpgradeHandler {
             }
         } else if (result instanceof HandshakeResult.Reject reject) {
             exchange.setStatusCode(reject.status());
+            putAll(exchange.getResponseHeaders(), reject.headers());
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
             exchange.getResponseSender().send(reject.body());
         } else if (result instanceof HandshakeResult.Accept accept) {
@@ -89,7 +90,7 @@ final class UpgradeHandler {
             return;
         }
         HeaderMap headers = exchange.getResponseHeaders();
-        accept.responseHeaders().forEach((name, value) -> headers.put(HttpString.tryFromString(name), value));
+        putAll(headers, accept.responseHeaders());
         if (!headers.contains(Headers.SEC_WEB_SOCKET_ACCEPT)) {
             headers.put(Headers.SEC_WEB_SOCKET_ACCEPT, WebSocketKeys.accept(key));
         }
@@ -106,6 +107,10 @@ final class UpgradeHandler {
             }
         });
         exchange.endExchange();
+    }
+
+    private static void putAll(HeaderMap to, java.util.Map<String, java.util.List<String>> from) {
+        from.forEach((name, values) -> to.putAll(HttpString.tryFromString(name), values));
     }
 
     private static void onIoThread(HttpServerExchange exchange, Runnable task) {

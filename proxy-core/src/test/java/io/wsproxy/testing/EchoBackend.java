@@ -30,7 +30,8 @@ import org.xnio.Options;
  * {@code close:CODE:REASON} closes with that code, {@code vanish} drops the socket without a close frame,
  * {@code flood:BYTES} sends that many bytes in 64 KiB binary messages as fast as the socket takes them,
  * {@code headers} answers with the upgrade request's headers, {@code uri} with its path and query.
- * Plain HTTP to {@code /status/N} answers N; any other plain request answers 200 "plain".
+ * Plain HTTP to {@code /status/N} answers N with a WWW-Authenticate header; any other plain request answers 200
+ * "plain". An upgrade to {@code /cookies} is answered with two Set-Cookie headers on the 101.
  */
 public final class EchoBackend implements AutoCloseable {
     public record Closed(int code, String reason) {
@@ -76,6 +77,10 @@ public final class EchoBackend implements AutoCloseable {
                 .setHandler(exchange -> {
                     if (exchange.getRequestPath().startsWith("/status/")) {
                         plain().handleRequest(exchange);
+                    } else if (exchange.getRequestPath().equals("/cookies")) {
+                        exchange.getResponseHeaders().add(Headers.SET_COOKIE, "a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT");
+                        exchange.getResponseHeaders().add(Headers.SET_COOKIE, "b=2");
+                        ws.handleRequest(exchange);
                     } else {
                         ws.handleRequest(exchange);
                     }
@@ -90,6 +95,7 @@ public final class EchoBackend implements AutoCloseable {
             String path = exchange.getRequestPath();
             if (path.startsWith("/status/")) {
                 exchange.setStatusCode(Integer.parseInt(path.substring("/status/".length())));
+                exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"test\"");
             }
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
             exchange.getResponseSender().send("plain");

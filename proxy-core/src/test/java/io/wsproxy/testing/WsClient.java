@@ -69,11 +69,16 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
 
     /** The status the handshake failed with, or fails if it succeeded. */
     public static int handshakeStatus(URI uri) throws Exception {
+        return handshakeRefusal(uri).statusCode();
+    }
+
+    /** The response that refused the handshake (status and headers), or fails if the handshake succeeded. */
+    public static java.net.http.HttpResponse<?> handshakeRefusal(URI uri) throws Exception {
         try {
             connect(uri).vanish();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof WebSocketHandshakeException h) {
-                return h.getResponse().statusCode();
+                return h.getResponse();
             }
             throw e;
         }

@@ -7,6 +7,7 @@ import io.wsproxy.spi.ProxyPlugin;
 import io.wsproxy.spi.RuleInfo;
 import io.wsproxy.spi.UpgradeListener;
 import io.wsproxy.spi.UpgradeRequest;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -50,9 +51,9 @@ public class ForwardPlugin implements ProxyPlugin {
 
     private static HandshakeResult accept(ForwardContext context, WebSocketChannel target) {
         String subprotocol = target == null ? null : target.getSubProtocol();
-        Map<String, String> headers = subprotocol == null || subprotocol.isEmpty()
+        Map<String, List<String>> headers = subprotocol == null || subprotocol.isEmpty()
                 ? Map.of()
-                : Map.of("Sec-WebSocket-Protocol", subprotocol);
+                : Map.of("Sec-WebSocket-Protocol", List.of(subprotocol));
         return new HandshakeResult.Accept(headers, new UpgradeListener() {
             @Override
             public void upgraded(StreamConnection client) {

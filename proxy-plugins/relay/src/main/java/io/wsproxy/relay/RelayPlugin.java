@@ -16,6 +16,7 @@ import io.wsproxy.spi.UpgradeListener;
 import io.wsproxy.spi.UpgradeRequest;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -80,7 +81,7 @@ public final class RelayPlugin implements ProxyPlugin {
         if (!answer.upgraded()) {
             int status = answer.status() >= 300 ? answer.status() : 502;
             return new HandshakeResult.Reject(status, "upstream " + request.upstreamUri() + " answered "
-                    + answer.status() + " " + answer.reason() + "\n");
+                    + answer.status() + " " + answer.reason() + "\n", relayedHeaders(answer.headers()));
         }
         StreamConnection upstream = answer.connection();
         return new HandshakeResult.Accept(relayedHeaders(answer.headers()), new UpgradeListener() {
@@ -97,11 +98,12 @@ public final class RelayPlugin implements ProxyPlugin {
         });
     }
 
-    private static Map<String, String> relayedHeaders(HeaderMap upstream) {
-        Map<String, String> out = new LinkedHashMap<>();
+    /** The upstream's answer headers, each value apart (several Set-Cookie stay several), less hop-by-hop ones. */
+    private static Map<String, List<String>> relayedHeaders(HeaderMap upstream) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
         for (HeaderValues values : upstream) {
             if (!NOT_RELAYED.contains(values.getHeaderName())) {
-                out.put(values.getHeaderName().toString(), String.join(", ", values));
+                out.put(values.getHeaderName().toString(), List.copyOf(values));
             }
         }
         return out;

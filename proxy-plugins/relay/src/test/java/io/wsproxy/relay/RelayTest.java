@@ -141,7 +141,7 @@ class RelayTest {
             socket.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                     + "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n").getBytes());
-            String head = new String(socket.getInputStream().readNBytes(4096 > 0 ? 1 : 0)) + readHead(socket);
+            String head = readHead(socket);
             assertTrue(head.startsWith("HTTP/1.1 101"), head);
             assertTrue(head.toLowerCase().contains("sec-websocket-extensions: permessage-deflate"), head);
             assertTrue(head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), head);
@@ -248,6 +248,14 @@ class RelayTest {
     }
 
     @Test
+    void unknownHostIs502() throws Exception {
+        try (TestProxy nowhere = TestProxy.start(rule("nowhere", "^/", "ws://no-such-host.invalid:1", "", ""),
+                new RelayPlugin())) {
+            assertEquals(502, WsClient.handshakeStatus(nowhere.ws("/")));
+        }
+    }
+
+    @Test
     void connectTimeoutIs504() throws Exception {
         // a listener whose backlog is never accepted completes TCP but never answers the upgrade
         try (ServerSocket silent = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
@@ -259,9 +267,23 @@ class RelayTest {
 
     @Test
     void targetRefusingTheUpgradePassesItsStatus() throws Exception {
-        try (TestProxy refusing = TestProxy.start(rule("refuse", "^/", "ws://127.0.0.1:" + backend.port(), "/status/403", ""),
+        try (TestProxy refusing = TestProxy.start(rule("refuse", "^/", "ws://127.0.0.1:" + backend.port(), "/status/401", ""),
                 new RelayPlugin())) {
-            assertEquals(403, WsClient.handshakeStatus(refusing.ws("/")));
+            java.net.http.HttpResponse<?> refusal = WsClient.handshakeRefusal(refusing.ws("/"));
+            assertEquals(401, refusal.statusCode());
+            assertEquals("Bearer realm=\"test\"", refusal.headers().firstValue("WWW-Authenticate").orElse(null));
+        }
+    }
+
+    @Test
+    void severalSetCookieHeadersOnThe101StaySeparate() throws Exception {
+        try (var socket = new java.net.Socket("127.0.0.1", proxy.server().port())) {
+            socket.getOutputStream().write(("GET /ws/cookies HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes());
+            String head = readHead(socket).toLowerCase();
+            assertTrue(head.startsWith("http/1.1 101"), head);
+            assertTrue(head.contains("\r\nset-cookie: a=1; expires=wed, 21 oct 2037 07:28:00 gmt\r\n"), head);
+            assertTrue(head.contains("\r\nset-cookie: b=2\r\n"), head);
         }
     }
 

@@ -45,7 +45,7 @@ public final class HeaderPolicy {
         if (changeOrigin && target != null) {
             out.put(Headers.HOST, target.hostHeader());
             if (out.contains(Headers.ORIGIN)) {
-                out.put(Headers.ORIGIN, target.target().getScheme() + "://" + target.hostHeader());
+                out.put(Headers.ORIGIN, target.origin());
             }
         }
         addForwarded(exchange, out);

@@ -36,11 +36,6 @@ public record RouteMatch(Rule rule, String rewrittenPath, UpstreamTarget upstrea
         return upstream == null ? null : upstream.hostHeader();
     }
 
-    /** The target's origin, scheme mapped for the use; null for a rule without a target. */
-    public String origin(boolean forWebSocket) {
-        return upstream == null ? null : upstream.origin(forWebSocket);
-    }
-
     @Override
     public String toString() {
         return "RouteMatch[" + rule.name() + " -> " + (upstream == null ? "(no target)" : upstream) + " "

@@ -13,8 +13,7 @@ public final class UpstreamTarget {
     private final String httpPrefix;
     private final String basePath;
     private final String hostHeader;
-    private final String webSocketOrigin;
-    private final String httpOrigin;
+    private final String origin;
 
     private UpstreamTarget(URI target) {
         this.target = target;
@@ -25,8 +24,7 @@ public final class UpstreamTarget {
         this.basePath = basePath(target.getRawPath());
         this.webSocketPrefix = (secure ? "wss" : "ws") + "://" + authority + basePath;
         this.httpPrefix = (secure ? "https" : "http") + "://" + authority + basePath;
-        this.webSocketOrigin = (secure ? "wss" : "ws") + "://" + hostHeader;
-        this.httpOrigin = (secure ? "https" : "http") + "://" + hostHeader;
+        this.origin = scheme + "://" + hostHeader;
     }
 
     /** @param target a validated rule target (ws, wss, http or https, with a host) */
@@ -60,9 +58,9 @@ public final class UpstreamTarget {
         return hostHeader;
     }
 
-    /** {@code scheme://host[:port]}, the scheme mapped for the use (ws/wss or http/https). */
-    public String origin(boolean forWebSocket) {
-        return forWebSocket ? webSocketOrigin : httpOrigin;
+    /** {@code scheme://host[:port]} with the scheme as the target writes it: the Origin {@code changeOrigin} sends. */
+    public String origin() {
+        return origin;
     }
 
     /** The upstream WebSocket URI for a rewritten path (starting with /) and the client's raw query (or null). */

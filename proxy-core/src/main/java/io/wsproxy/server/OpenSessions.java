@@ -10,13 +10,17 @@ import java.util.concurrent.TimeUnit;
 /** The WebSocket sessions open right now, so that shutdown can close each with 1001 and wait for them. */
 final class OpenSessions {
     private final Set<ProxySession> sessions = ConcurrentHashMap.newKeySet();
+    /** Only shutdown waits; until then a session's end takes no lock. */
+    private volatile boolean closing;
 
     SessionRegistration add(ProxySession session) {
         sessions.add(session);
         return () -> {
             sessions.remove(session);
-            synchronized (this) {
-                notifyAll();
+            if (closing) {
+                synchronized (this) {
+                    notifyAll();
+                }
             }
         };
     }
@@ -27,6 +31,7 @@ final class OpenSessions {
 
     /** Asks every session to close with {@code code}, then waits up to {@code grace} for them to finish. */
     boolean closeAll(int code, String reason, Duration grace) throws InterruptedException {
+        closing = true;
         for (ProxySession session : sessions.toArray(ProxySession[]::new)) {
             session.close(code, reason);
         }

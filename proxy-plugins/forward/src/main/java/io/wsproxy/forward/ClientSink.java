@@ -10,7 +10,8 @@ import java.util.function.LongConsumer;
 import org.xnio.Pooled;
 
 /**
- * Everything sent to the client goes through here, from any thread. It counts what Undertow has not written yet;
+ * Everything sent to the client goes through here (thread-safe, though today every caller is on the client's
+ * I/O thread). It counts what Undertow has not written yet;
  * above the limit, the upstream whose message went over stops being read until the client catches up, so a client
  * that does not read costs at most about the limit, whatever its servers send.
  */

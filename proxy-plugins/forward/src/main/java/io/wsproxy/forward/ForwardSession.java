@@ -26,9 +26,10 @@ import org.xnio.Pooled;
 /**
  * One client connection speaking the forward protocol.
  *
- * <p>Its state lives on the client connection's I/O thread: client messages are handled there, and upstream
- * events (dial ended, upstream lost) are moved there. Upstream messages go to the client straight from the
- * upstream's own thread, so a slow server delays nobody else, and each server's messages stay in order.
+ * <p>Its state lives on the client connection's I/O thread. The core dials upstreams on the calling I/O thread,
+ * so today every upstream of a session lives on that thread too; events are still moved there explicitly, and
+ * the counters that writes settle stay thread-safe, so nothing breaks should an upstream live elsewhere. A slow
+ * server delays nobody else because each has its own bounded queue, and each server's messages stay in order.
  */
 final class ForwardSession implements ProxySession, UpstreamLink.Events {
     private static final Logger log = LoggerFactory.getLogger(ForwardSession.class);

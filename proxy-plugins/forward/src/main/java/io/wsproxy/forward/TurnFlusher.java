@@ -27,7 +27,11 @@ final class TurnFlusher implements Runnable {
             channel.flush();
         } else if (!scheduled) {
             scheduled = true;
-            channel.getIoThread().execute(this); // from its own thread: queued for after this turn, no wakeup
+            try {
+                channel.getIoThread().execute(this); // from its own thread: queued for after this turn, no wakeup
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                run(); // the worker is shutting down: flush now rather than never
+            }
         }
     }
 

@@ -22,6 +22,7 @@ import org.xnio.IoUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.Pooled;
+import org.xnio.XnioExecutor;
 
 /**
  * One client connection speaking the forward protocol.
@@ -312,7 +313,9 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         closed = true;
         WebSockets.sendClose(code, CloseCodes.reason(reason), client, null);
         clientFlusher.schedule();
-        client.getIoThread().executeAfter(() -> IoUtils.safeClose(client), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
+        XnioExecutor.Key forced = client.getIoThread().executeAfter(() -> IoUtils.safeClose(client),
+                FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
+        client.addCloseTask(ch -> forced.remove()); // a clean close must not keep the session reachable for 5 s
         closeUpstreams(CloseCodes.GOING_AWAY, "client connection closed");
         finish(loggedCode, closedBy);
     }

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.xnio.IoUtils;
 import org.xnio.Pooled;
+import org.xnio.XnioExecutor;
 
 /**
  * One upstream WebSocket of a client connection: its state, its bounded send queue, its reader.
@@ -259,7 +260,9 @@ final class UpstreamLink {
         });
         ch.flush(); // explicit flush is on for our channels
         // an upstream that never answers our close frame must not keep its socket
-        ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
+        XnioExecutor.Key forced = ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), FORCED_CLOSE_SECONDS,
+                TimeUnit.SECONDS);
+        ch.addCloseTask(closed -> forced.remove());
     }
 
     private final class Reader extends FlushingReader {

@@ -16,9 +16,7 @@ final class EchoWorkload extends Workload {
   private final int size;
   private final LongAdder messages = new LongAdder();
   private final LongAdder bytes = new LongAdder();
-  private final LongAdder errors = new LongAdder();
   private final AtomicInteger opened = new AtomicInteger();
-  private volatile boolean running = true;
 
   EchoWorkload(Args args, String name, int connections, int inflight, int size) throws Exception {
     super(args, 10, 0);
@@ -53,10 +51,7 @@ final class EchoWorkload extends Workload {
 
       @Override
       public void onClosed(ClientConn c, Throwable error) {
-        if (running) {
-          errors.increment();
-          noteError(error == null ? new IllegalStateException("closed early") : error);
-        }
+        connectionClosed(error);
       }
     };
     loops = ClientLoop.start(threads);

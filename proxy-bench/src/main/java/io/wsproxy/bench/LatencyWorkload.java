@@ -19,10 +19,8 @@ final class LatencyWorkload extends Workload {
   private final Histogram histogram = new Histogram();
   private final AtomicInteger opened = new AtomicInteger();
   private final LongAdder received = new LongAdder();
-  private final LongAdder errors = new LongAdder();
   private volatile long measureFrom = Long.MAX_VALUE;
   private volatile long measureUntil = Long.MAX_VALUE;
-  private volatile boolean running = true;
 
   LatencyWorkload(Args args) throws Exception {
     super(args, 10, 0);
@@ -51,10 +49,7 @@ final class LatencyWorkload extends Workload {
 
       @Override
       public void onClosed(ClientConn c, Throwable error) {
-        if (running) {
-          errors.increment();
-          noteError(error == null ? new IllegalStateException("closed early") : error);
-        }
+        connectionClosed(error);
       }
     };
     loops = ClientLoop.start(threads);

@@ -43,6 +43,18 @@ abstract class Workload {
     return new ClientConn(loops[id % loops.length], id, target, sourceAddress(id), listener);
   }
 
+  /** Connections that failed while measuring; {@link #running} turns false when the measurement ends. */
+  final java.util.concurrent.atomic.LongAdder errors = new java.util.concurrent.atomic.LongAdder();
+  volatile boolean running = true;
+
+  /** A connection closed: an error unless the measurement is over. */
+  void connectionClosed(Throwable error) {
+    if (running) {
+      errors.increment();
+      noteError(error == null ? new IllegalStateException("closed early") : error);
+    }
+  }
+
   void noteError(Throwable e) {
     if (e != null && firstError == null) {
       firstError = e.getClass().getSimpleName() + ":" + e.getMessage();

@@ -260,7 +260,10 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         if (link.role() == UpstreamLink.Role.TARGET) {
             sink.send(text, size);
         } else {
-            sink.send(Envelopes.wrap(link.wrapPrefix(), text));
+            String envelope = Envelopes.wrap(link.wrapPrefix(), text);
+            // a JSON message went in as it is, so its size is known; only a quoted one must be measured again
+            boolean verbatim = envelope.length() == link.wrapPrefix().length() + text.length() + 1;
+            sink.send(envelope, verbatim ? link.wrapPrefixBytes() + size + 1 : Utf8.length(envelope));
         }
         sink.pauseIfOverloaded(from);
     }

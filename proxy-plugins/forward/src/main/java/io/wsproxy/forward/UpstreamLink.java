@@ -63,6 +63,7 @@ final class UpstreamLink {
     private final Role role;
     private final String url;
     private final String wrapPrefix;
+    private final long wrapPrefixBytes;
     private final long queueBytes;
     private final long maxMessageBytes;
     private final Executor sessionThread;
@@ -93,6 +94,7 @@ final class UpstreamLink {
         this.role = role;
         this.url = url;
         this.wrapPrefix = url == null ? null : Envelopes.wrapPrefix(url);
+        this.wrapPrefixBytes = wrapPrefix == null ? 0 : Utf8.length(wrapPrefix);
         this.queueBytes = queueBytes;
         this.maxMessageBytes = maxMessageBytes;
         this.sessionThread = sessionThread;
@@ -109,6 +111,11 @@ final class UpstreamLink {
 
     String wrapPrefix() {
         return wrapPrefix;
+    }
+
+    /** {@link #wrapPrefix()}'s length in UTF-8, measured once. */
+    long wrapPrefixBytes() {
+        return wrapPrefixBytes;
     }
 
     boolean isOpen() {

@@ -119,6 +119,10 @@ public final class RawUpgradeDialer {
 
     private static void refused(ClientConnection connection, IOException e, CompletableFuture<RawUpgrade> result) {
         IoUtils.safeClose(connection);
+        if (result.isDone()) {
+            // Undertow fails the exchange again when the upgraded connection closes; the outcome is long settled
+            return;
+        }
         result.completeExceptionally(new UpstreamException(502,
                 "upstream failed during the upgrade: " + UpstreamDialer.reason(e), e));
     }

@@ -141,6 +141,16 @@ class MainTest {
     }
 
     @Test
+    void aPortAnotherProxyListensOnFailsStartInsteadOfSharingIt() throws Exception {
+        ProxyApp first = start(ECHO_ONLY);
+        Path rules = TestPlugins.rules(dir, "second.yaml", ECHO_ONLY);
+        Main.Exit exit = assertThrows(Main.Exit.class,
+                () -> Main.start(args(rules, "--port", String.valueOf(first.port())), print()));
+        assertEquals(1, exit.code);
+        assertEquals("wsproxy: cannot listen: 127.0.0.1:" + first.port() + ": Address already in use", exit.getMessage());
+    }
+
+    @Test
     void brokenJarInThePluginsFolderFailsStartNamingIt() throws Exception {
         Path rules = TestPlugins.rules(dir, "rules.yaml", ECHO_ONLY);
         Path plugins = TestPlugins.pluginsFolder(dir);

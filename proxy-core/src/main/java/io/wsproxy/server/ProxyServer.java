@@ -4,6 +4,7 @@ import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.server.protocol.http.HttpOpenListener;
 import io.wsproxy.config.ProxyConfig;
 import io.wsproxy.config.Rule;
 import io.wsproxy.plugin.PluginBindings;
@@ -24,25 +25,24 @@ import org.xnio.OptionMap;
 import org.xnio.Options;
 import org.xnio.Xnio;
 import org.xnio.XnioWorker;
+import org.xnio.nio.PerThreadAcceptor;
 
 /**
- * The running proxy: an Undertow listener whose every request goes through the rule table. Built from a
- * validated config and the loaded plugins; {@link #close()} stops accepting, closes open WebSockets with 1001
- * and waits for them.
+ * The running proxy: Undertow's HTTP server, fed by a listening socket per I/O thread, with every request going
+ * through the rule table. Built from a validated config and the loaded plugins; {@link #close()} stops accepting,
+ * closes open WebSockets with 1001 and waits for them.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
-    private final Undertow undertow;
+    private final PerThreadAcceptor acceptor;
     private final XnioWorker worker;
     private final OpenSessions sessions;
-    private final InetSocketAddress address;
 
-    private ProxyServer(Undertow undertow, XnioWorker worker, OpenSessions sessions) {
-        this.undertow = undertow;
+    private ProxyServer(PerThreadAcceptor acceptor, XnioWorker worker, OpenSessions sessions) {
+        this.acceptor = acceptor;
         this.worker = worker;
         this.sessions = sessions;
-        this.address = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
     }
 
     public static Builder builder(ProxyConfig config, PluginRegistry plugins) {
@@ -51,11 +51,11 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Where the proxy listens (the real port when the config asked for port 0). */
     public InetSocketAddress address() {
-        return address;
+        return acceptor.address();
     }
 
     public int port() {
-        return address.getPort();
+        return acceptor.address().getPort();
     }
 
     public int openSessions() {
@@ -64,7 +64,7 @@ public final class ProxyServer implements AutoCloseable {
 
     /** Stops accepting, closes open WebSockets with 1001 "proxy shutting down", waits up to {@code grace}. */
     public void stop(Duration grace) {
-        undertow.stop();
+        acceptor.close();
         try {
             if (!sessions.closeAll(1001, "proxy shutting down", grace)) {
                 log.warn("{} WebSocket sessions still open after {} ms; closing the sockets", sessions.count(), grace.toMillis());
@@ -147,19 +147,17 @@ public final class ProxyServer implements AutoCloseable {
                         new AccessLog(accessLogListener), sessions);
                 RequestRouter router = new RequestRouter(routes, new UpgradeHandler(bindings, services),
                         new HttpForwarder(dialer, config.server().connectTimeout(), config.server().responseTimeout()));
-                Undertow undertow = Undertow.builder()
-                        .setWorker(worker)
-                        .setByteBufferPool(pool)
-                        .addHttpListener(config.server().port(), config.server().host())
-                        .setSocketOption(Options.TCP_NODELAY, true)
-                        .setSocketOption(Options.BACKLOG, 4096)
-                        .setServerOption(UndertowOptions.ALWAYS_SET_DATE, false)
+                HttpOpenListener http = new HttpOpenListener(pool, OptionMap.builder()
+                        .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
+                        .set(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
+                        .set(UndertowOptions.ALWAYS_SET_DATE, false)
                         // bodies stream through a few pooled buffers, so no size needs capping here (Undertow: 2 MiB)
-                        .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
-                        .setHandler(router)
-                        .build();
-                undertow.start();
-                ProxyServer server = new ProxyServer(undertow, worker, sessions);
+                        .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)
+                        .getMap());
+                http.setRootHandler(router);
+                PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker,
+                        new InetSocketAddress(config.server().host(), config.server().port()), 4096, http);
+                ProxyServer server = new ProxyServer(acceptor, worker, sessions);
                 for (Rule rule : config.rules()) {
                     log.info("rule {}", rule);
                 }

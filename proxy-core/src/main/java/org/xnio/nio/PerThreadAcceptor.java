@@ -1,0 +1,218 @@
+package org.xnio.nio;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.xnio.ChannelListener;
+import org.xnio.ChannelListeners;
+import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
+import org.xnio.XnioIoThread;
+import org.xnio.XnioWorker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Accepts TCP connections on every I/O thread of an XNIO worker, each thread through its own {@code SO_REUSEPORT}
+ * listening socket, and keeps every connection on the thread that accepted it, as nginx's workers do.
+ *
+ * <p>Why: XNIO 3.8 always accepts on one extra thread and hands each socket to an I/O thread (a queued task and a
+ * selector wake-up per connection, plus {@code SO_KEEPALIVE}/{@code SO_OOBINLINE} set on every socket); with
+ * short-lived WebSockets that thread alone took about 13 % of the proxy's CPU. This class lives in XNIO's package
+ * because what it builds on ({@code NioHandle}, {@code NioSocketStreamConnection}, {@code WorkerThread}) is
+ * package-private there; XNIO's own {@code NioTcpServer} uses them the same way. The xnio-nio version is pinned
+ * in the parent pom, and {@code PerThreadAcceptorTest} checks the behaviour this class relies on.
+ */
+public final class PerThreadAcceptor implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(PerThreadAcceptor.class);
+    /** Connections taken per readiness event before the thread serves its other sockets again. */
+    private static final int ACCEPTS_PER_EVENT = 16;
+    /** How long a thread stops accepting after a failed accept (usually: out of file descriptors). */
+    private static final long BACK_OFF_MILLIS = 100;
+
+    private final List<Listener> listeners;
+    private final InetSocketAddress address;
+
+    private PerThreadAcceptor(List<Listener> listeners, InetSocketAddress address) {
+        this.listeners = listeners;
+        this.address = address;
+    }
+
+    /**
+     * Binds one listening socket per I/O thread of {@code worker} to {@code bind} (port 0: one free port for all)
+     * and starts accepting; every accepted connection is passed to {@code openListener} on its own thread.
+     */
+    public static PerThreadAcceptor start(XnioWorker worker, InetSocketAddress bind, int backlog,
+                                          ChannelListener<? super StreamConnection> openListener) throws IOException {
+        if (!(worker instanceof NioXnioWorker nio)) {
+            throw new IllegalArgumentException("needs XNIO's NIO worker, got " + worker.getClass().getName());
+        }
+        InetSocketAddress address = claim(bind);
+        List<Listener> listeners = new ArrayList<>();
+        try {
+            for (WorkerThread thread : nio.getAll()) {
+                ServerSocketChannel channel = ServerSocketChannel.open();
+                try {
+                    channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+                    channel.configureBlocking(false);
+                    channel.bind(address, backlog);
+                } catch (IOException | RuntimeException e) {
+                    IoUtils.safeClose(channel);
+                    throw e;
+                }
+                listeners.add(register(thread, channel, openListener));
+            }
+        } catch (IOException | RuntimeException e) {
+            listeners.forEach(Listener::close);
+            throw e;
+        }
+        return new PerThreadAcceptor(List.copyOf(listeners), address);
+    }
+
+    /**
+     * Binds {@code bind} once without {@code SO_REUSEPORT} and lets go: the port is free for us (port 0: picks one),
+     * and not shared with another process that listens with {@code SO_REUSEPORT}, which would silently split the
+     * connections with us instead of failing with "Address already in use".
+     */
+    private static InetSocketAddress claim(InetSocketAddress bind) throws IOException {
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+            probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            try {
+                probe.bind(bind, 1);
+            } catch (BindException e) {
+                BindException named = new BindException(bind.getHostString() + ":" + bind.getPort() + ": " + e.getMessage());
+                named.initCause(e);
+                throw named;
+            }
+            return (InetSocketAddress) probe.getLocalAddress();
+        }
+    }
+
+    private static Listener register(WorkerThread thread, ServerSocketChannel channel,
+                                     ChannelListener<? super StreamConnection> openListener) throws IOException {
+        CompletableFuture<Listener> registered = new CompletableFuture<>();
+        thread.execute(() -> {
+            try {
+                SelectionKey key = thread.registerChannel(channel);
+                Listener listener = new Listener(thread, key, channel, openListener);
+                key.attach(listener);
+                listener.resume(SelectionKey.OP_ACCEPT);
+                registered.complete(listener);
+            } catch (Throwable t) {
+                registered.completeExceptionally(t);
+            }
+        });
+        try {
+            return registered.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            IoUtils.safeClose(channel);
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (TimeoutException e) {
+            IoUtils.safeClose(channel);
+            throw new IOException("I/O thread " + thread.getName() + " did not register the listening socket", e);
+        } catch (InterruptedException e) {
+            IoUtils.safeClose(channel);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting to listen", e);
+        }
+    }
+
+    /** The bound address (with the real port when port 0 was asked for). */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** Stops accepting; open connections stay open. */
+    @Override
+    public void close() {
+        listeners.forEach(Listener::close);
+    }
+
+    /** One I/O thread's listening socket. */
+    private static final class Listener extends NioHandle {
+        private final ServerSocketChannel channel;
+        private final ChannelListener<? super StreamConnection> openListener;
+
+        Listener(WorkerThread thread, SelectionKey key, ServerSocketChannel channel,
+                 ChannelListener<? super StreamConnection> openListener) {
+            super(thread, key);
+            this.channel = channel;
+            this.openListener = openListener;
+        }
+
+        @Override
+        void handleReady(int ops) {
+            for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
+                SocketChannel accepted;
+                try {
+                    accepted = channel.accept();
+                } catch (ClosedChannelException e) {
+                    return;
+                } catch (IOException e) {
+                    backOff(e);
+                    return;
+                }
+                if (accepted == null) {
+                    return;
+                }
+                open(accepted);
+            }
+        }
+
+        private void open(SocketChannel accepted) {
+            WorkerThread thread = getWorkerThread();
+            NioSocketStreamConnection connection;
+            try {
+                accepted.configureBlocking(false);
+                accepted.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                connection = new NioSocketStreamConnection(thread, thread.registerChannel(accepted), null);
+            } catch (IOException | RuntimeException e) {
+                IoUtils.safeClose(accepted);
+                log.debug("dropped an accepted connection", e);
+                return;
+            }
+            ChannelListeners.invokeChannelListener(connection, openListener);
+        }
+
+        /** The pending connection stays in the backlog; level-triggered readiness would spin on it, so pause. */
+        private void backOff(IOException e) {
+            log.warn("accepting on {} failed ({}); pausing accepts on this thread for {} ms",
+                    channel.socket().getLocalSocketAddress(), e.getMessage(), BACK_OFF_MILLIS);
+            suspend(SelectionKey.OP_ACCEPT);
+            XnioIoThread thread = getWorkerThread();
+            thread.executeAfter(() -> {
+                if (channel.isOpen()) {
+                    resume(SelectionKey.OP_ACCEPT);
+                }
+            }, BACK_OFF_MILLIS, TimeUnit.MILLISECONDS);
+        }
+
+        void close() {
+            IoUtils.safeClose(channel);
+            // the socket is released when its key is deregistered, which the selector does when it next wakes
+            getWorkerThread().getSelector().wakeup();
+        }
+
+        @Override
+        void forceTermination() {
+            close();
+        }
+
+        @Override
+        void terminated() {
+        }
+    }
+}

@@ -59,6 +59,9 @@ public final class PerThreadAcceptor implements Closeable {
         if (!(worker instanceof NioXnioWorker nio)) {
             throw new IllegalArgumentException("needs XNIO's NIO worker, got " + worker.getClass().getName());
         }
+        if (WorkerThread.getCurrent() != null) {
+            throw new IllegalStateException("start() waits for the I/O threads, so it cannot run on one");
+        }
         InetSocketAddress address = claim(bind);
         List<Listener> listeners = new ArrayList<>();
         try {

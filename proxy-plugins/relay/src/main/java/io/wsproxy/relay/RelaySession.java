@@ -6,6 +6,7 @@ import io.wsproxy.spi.ProxyServices;
 import io.wsproxy.spi.ProxySession;
 import io.wsproxy.spi.SessionRegistration;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
@@ -132,8 +133,12 @@ final class RelaySession implements ProxySession {
             closeCode = code;
         }
         if (closeTimer == null && !closed) {
-            closeTimer = client.getIoThread().executeAfter(this::abort, options.closeTimeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
+            try {
+                closeTimer = client.getIoThread().executeAfter(this::abort, options.closeTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                // the worker is stopping and closes every channel itself: no closing handshake to time
+            }
         }
     }
 

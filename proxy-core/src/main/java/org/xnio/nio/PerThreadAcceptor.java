@@ -13,16 +13,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xnio.ChannelListener;
 import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 import org.xnio.XnioIoThread;
 import org.xnio.XnioWorker;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Accepts TCP connections on every I/O thread of an XNIO worker, each thread through its own {@code SO_REUSEPORT}
@@ -196,11 +197,15 @@ public final class PerThreadAcceptor implements Closeable {
                     channel.socket().getLocalSocketAddress(), e.getMessage(), BACK_OFF_MILLIS);
             suspend(SelectionKey.OP_ACCEPT);
             XnioIoThread thread = getWorkerThread();
-            thread.executeAfter(() -> {
-                if (channel.isOpen()) {
-                    resume(SelectionKey.OP_ACCEPT);
-                }
-            }, BACK_OFF_MILLIS, TimeUnit.MILLISECONDS);
+            try {
+                thread.executeAfter(() -> {
+                    if (channel.isOpen()) {
+                        resume(SelectionKey.OP_ACCEPT);
+                    }
+                }, BACK_OFF_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                // the worker is stopping: no more accepting anyway
+            }
         }
 
         void close() {

@@ -22,7 +22,8 @@ rules:
     pattern: "^/"
     target: "ws://127.0.0.1:$ECHO_PORT"
 EOR
-java -Xms512m -Xmx512m -Dorg.slf4j.simpleLogger.log.wsproxy.access=warn -jar "$PROXY_JAR" \
+# shellcheck disable=SC2086 # WSPROXY_JAVA_OPTS holds several words (e.g. "-XX:+UseParallelGC -Xlog:gc")
+java -Xms512m -Xmx512m -Dorg.slf4j.simpleLogger.log.wsproxy.access=warn ${WSPROXY_JAVA_OPTS:-} -jar "$PROXY_JAR" \
   --config "$WORK/rules.yaml" >"$WORK/proxy.log" 2>&1 & PROXY_PID=$!; PIDS+=($PROXY_PID)
 for _ in $(seq 100); do grep -q "listening on" "$WORK/proxy.log" && break; sleep 0.1; done
 PORT=$(grep -o 'listening on [0-9.]*:[0-9]*' "$WORK/proxy.log" | grep -o '[0-9]*$')

@@ -20,6 +20,7 @@ IDLE_COUNT=""
 LOADGEN_THREADS=2
 NGINX_WORKERS=2
 NGINX_EXTRA=${NGINX_EXTRA:-}   # extra directives for the proxied location, e.g. "proxy_buffer_size 64k;"
+WSPROXY_JAVA_OPTS=${WSPROXY_JAVA_OPTS:-}   # extra JVM options for wsproxy, e.g. "-XX:+UseParallelGC"
 QUICK=0
 ARGS_SEEN="$*"
 
@@ -220,7 +221,8 @@ rules:
     target: "ws://127.0.0.1:$ECHO_PORT"
 EOF
       # no per-connection access log, as nginx runs with access_log off
-      (cd "$ROOT" && exec java -Xms512m -Xmx512m -Dorg.slf4j.simpleLogger.log.wsproxy.access=warn \
+      # shellcheck disable=SC2086 # WSPROXY_JAVA_OPTS holds several words
+      (cd "$ROOT" && exec java -Xms512m -Xmx512m -Dorg.slf4j.simpleLogger.log.wsproxy.access=warn $WSPROXY_JAVA_OPTS \
         -jar "$PROXY_JAR" --config "$WORK/rules.yaml" --port "$WSPROXY_PORT") \
         >"$WORK/wsproxy.log" 2>&1 &
       WSPROXY_PID=$!; PIDS+=("$WSPROXY_PID")
@@ -228,7 +230,7 @@ EOF
       URL[wsproxy]="ws://127.0.0.1:$WSPROXY_PORT/"
       PID_OF[wsproxy]=$WSPROXY_PID
       ACTIVE+=(wsproxy)
-      log "wsproxy pid $WSPROXY_PID (-Xmx512m) on 127.0.0.1:$WSPROXY_PORT"
+      log "wsproxy pid $WSPROXY_PID (-Xmx512m $WSPROXY_JAVA_OPTS) on 127.0.0.1:$WSPROXY_PORT"
       ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
@@ -277,7 +279,7 @@ run_one() {  # run_one WORKLOAD TARGET
   echo "# machine: nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\" kernel=$(uname -r) nofile=$NOFILE"
   echo "# commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "# command: bench/run.sh $ARGS_SEEN"
-  echo "# reps=$REPS duration=${DURATION}s warmup=${WARMUP}s idle_count=$IDLE_COUNT targets=${ACTIVE[*]} nginx_worker_processes=$NGINX_WORKERS"
+  echo "# reps=$REPS duration=${DURATION}s warmup=${WARMUP}s idle_count=$IDLE_COUNT targets=${ACTIVE[*]} nginx_worker_processes=$NGINX_WORKERS wsproxy_java_opts=\"$WSPROXY_JAVA_OPTS\""
 } | tee "$RAW" >&2
 
 for rep in $(seq "$REPS"); do

@@ -28,7 +28,8 @@ java -Xms512m -Xmx512m -Dorg.slf4j.simpleLogger.log.wsproxy.access=warn ${WSPROX
 for _ in $(seq 100); do grep -q "listening on" "$WORK/proxy.log" && break; sleep 0.1; done
 PORT=$(grep -o 'listening on [0-9.]*:[0-9]*' "$WORK/proxy.log" | grep -o '[0-9]*$')
 
-live_kib() { jcmd "$PROXY_PID" GC.run >/dev/null; jcmd "$PROXY_PID" GC.heap_info | grep -o 'used [0-9]*K' | head -1 | grep -o '[0-9]*'; }
+# the bytes of all live objects (the histogram collects first), whatever the collector
+live_kib() { jcmd "$PROXY_PID" GC.class_histogram | awk '/^Total/ { printf "%d\n", $3 / 1024 }'; }
 before=$(live_kib)
 java -jar "$BENCH_JAR" loadgen idle --url "ws://127.0.0.1:$PORT/" --target wsproxy --count "$N" --hold 20 \
   --pid "$PROXY_PID" >"$WORK/idle.out" 2>&1 & PIDS+=($!)

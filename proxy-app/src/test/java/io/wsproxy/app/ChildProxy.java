@@ -35,8 +35,22 @@ final class ChildProxy implements AutoCloseable {
         });
     }
 
-    /** Starts {@code wsproxy --config rules --plugins plugins --port 0}; {@code shellPrefix} runs first (e.g. ulimit). */
-    static ChildProxy start(Path rules, Path plugins, String shellPrefix) throws IOException {
+    /**
+     * Starts {@code wsproxy} on port 0 in {@code dir}, with the real plugins and one rule: {@code /echo} answered by
+     * the built-in echo plugin. {@code shellPrefix} (e.g. a ulimit), when not null, runs in the shell first.
+     */
+    static ChildProxy startEcho(Path dir, String shellPrefix) throws IOException {
+        Path rules = TestPlugins.rules(dir, "rules.yaml", """
+                server: { host: 127.0.0.1 }
+                rules:
+                  - name: echo
+                    pattern: "^/echo$"
+                    plugin: echo
+                """);
+        return start(rules, TestPlugins.pluginsFolder(dir), shellPrefix);
+    }
+
+    private static ChildProxy start(Path rules, Path plugins, String shellPrefix) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new ArrayList<>();
         if (shellPrefix != null) {

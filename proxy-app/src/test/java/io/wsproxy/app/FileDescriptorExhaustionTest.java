@@ -33,14 +33,7 @@ class FileDescriptorExhaustionTest {
 
     @Test
     void acceptPausesWhenOutOfDescriptorsAndResumesWhenTheyAreFree() throws Exception {
-        Path rules = TestPlugins.rules(dir, "rules.yaml", """
-                server: { host: 127.0.0.1 }
-                rules:
-                  - name: echo
-                    pattern: "^/echo$"
-                    plugin: echo
-                """);
-        try (ChildProxy proxy = ChildProxy.start(rules, TestPlugins.pluginsFolder(dir), "ulimit -n 256")) {
+        try (ChildProxy proxy = ChildProxy.startEcho(dir, "ulimit -n 256")) {
             int port = proxy.awaitPort();
             List<Socket> idle = new ArrayList<>();
             try {

@@ -19,14 +19,7 @@ class SigtermTest {
 
     @Test
     void sigtermClosesOpenWebSocketsWith1001AndExits() throws Exception {
-        Path rules = TestPlugins.rules(dir, "rules.yaml", """
-                server: { host: 127.0.0.1 }
-                rules:
-                  - name: echo
-                    pattern: "^/echo$"
-                    plugin: echo
-                """);
-        try (ChildProxy proxy = ChildProxy.start(rules, TestPlugins.pluginsFolder(dir), null)) {
+        try (ChildProxy proxy = ChildProxy.startEcho(dir, null)) {
             int port = proxy.awaitPort();
             WsClient client = WsClient.connect(URI.create("ws://127.0.0.1:" + port + "/echo"));
             client.sendText("before shutdown");

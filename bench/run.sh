@@ -237,17 +237,21 @@ EOF
 done
 
 # ---- runs: for each repetition, for each workload, each target in turn (A B C A B C ...) ----
-run_one() {  # run_one WORKLOAD TARGET
-  local w=$1 t=$2 extra=() limit=$(( ${WARMUP%.*} + ${DURATION%.*} + 60 ))
+run_one() {  # run_one WORKLOAD TARGET [MODE]
+  local w=$1 t=$2 mode=${3:-} extra=() limit=$(( ${WARMUP%.*} + ${DURATION%.*} + 60 ))
   local lw=$w url=${URL[$t]}
   case "$w" in
     idle) extra=(--count "$IDLE_COUNT" --pid "${PID_OF[$t]}" --hold 3); limit=240 ;;
     idle-max) lw=idle; extra=(--max --cap "$IDLE_CAP" --pid "${PID_OF[$t]}" --hold 2); limit=300 ;;
     forward)
-      if [[ $t != wsproxy ]]; then return 0; fi
-      url=${URL[$t]}forward   # the forward rule; the upstreams are the echo backend under three paths
-      extra=(--upstreams "ws://127.0.0.1:$ECHO_PORT/a,ws://127.0.0.1:$ECHO_PORT/b,ws://127.0.0.1:$ECHO_PORT/c")
-      limit=$(( 2 * limit )) ;;
+      # mux: one connection to the forward rule, which dials the echo backend under three paths;
+      # direct: three connections to those paths through the target (a plain relay for nginx and wsproxy)
+      if [[ $mode == mux ]]; then
+        url=${URL[$t]}forward
+        extra=(--mode mux --upstreams "ws://127.0.0.1:$ECHO_PORT/a,ws://127.0.0.1:$ECHO_PORT/b,ws://127.0.0.1:$ECHO_PORT/c")
+      else
+        extra=(--mode direct --upstreams "${URL[$t]}a,${URL[$t]}b,${URL[$t]}c")
+      fi ;;
   esac
   local cpu_pids=$ECHO_PID
   [[ $t != direct ]] && cpu_pids="$cpu_pids,${PID_OF[$t]}"
@@ -285,6 +289,14 @@ run_one() {  # run_one WORKLOAD TARGET
 for rep in $(seq "$REPS"); do
   for w in ${WORKLOADS//,/ }; do
     for t in "${ACTIVE[@]}"; do
+      if [[ $w == forward ]]; then
+        # every target relays three connections; wsproxy also multiplexes them over one (its forward plugin)
+        for mode in direct $([[ $t == wsproxy ]] && echo mux); do
+          log "rep $rep/$REPS: $w ($mode) -> $t"
+          run_one "$w" "$t" "$mode"
+        done
+        continue
+      fi
       log "rep $rep/$REPS: $w -> $t"
       run_one "$w" "$t"
     done
@@ -326,8 +338,10 @@ SHOW=(direct nginx wsproxy)
   for w in ${WORKLOADS//,/ }; do
     for m in $(metrics_of "$w"); do
       if [[ $w == forward ]]; then
-        d=$(value forward direct3 "$m"); x=$(value forward wsproxy "$m" "mode=mux")
-        echo "| forward (3 direct conns vs 1 mux conn) | $m | $d | n/a | $x | n/a | $(ratio "$x" "$d") |"
+        d=$(value forward direct "$m"); n=$(value forward nginx "$m"); r=$(value forward wsproxy "$m" "mode=direct")
+        x=$(value forward wsproxy "$m" "mode=mux")
+        echo "| forward, 3 conns relayed | $m | $d | $n | $r | $(ratio "$n" "$d") | $(ratio "$r" "$d") |"
+        echo "| forward, 1 mux conn (forward plugin) | $m | $d | n/a | $x | n/a | $(ratio "$x" "$d") |"
         continue
       fi
       declare -A v=()

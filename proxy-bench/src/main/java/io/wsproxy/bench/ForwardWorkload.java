@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code --url} sends text envelopes {@code {"type":"forward","url":U,"request":R}} round-robin
  * to the {@code --upstreams} URLs (comma-separated), keeping {@code --inflight} per upstream, and
  * counts replies {@code {"type":"forward","url":U,"forward":M}}. Mode "direct": one connection per
- * upstream sending R itself with the same in-flight count. R is a JSON string of about 64 bytes.
- * {@code --mode both} (default) runs mux then direct, printing one RESULT line each. Each reply is
+ * upstream sending R itself with the same in-flight count, labelled with {@code --target} (the
+ * upstream URLs may lead through a relay). R is a JSON string of about 64 bytes.
+ * {@code --mode both} (default) runs mux then direct (labelled direct3), printing one RESULT line each. Each reply is
  * answered by a new request to the same upstream, and round trips are timed per upstream in FIFO
  * order (the proxy keeps each upstream's order), so both modes report p50/p99/p99.9 too.
  */
@@ -57,7 +58,9 @@ final class ForwardWorkload extends Workload {
         direct.add(new Target(u));
         raw.add(ByteBuffer.wrap(request().getBytes(StandardCharsets.UTF_8)).asReadOnlyBuffer());
       }
-      measure("direct", "direct" + upstreams.size(), direct, raw);
+      // with --mode direct the upstream URLs may lead through the target (a relay): label it so;
+      // with both, the direct connections bypass the target
+      measure("direct", mode.equals("direct") ? label : "direct" + upstreams.size(), direct, raw);
     }
   }
 

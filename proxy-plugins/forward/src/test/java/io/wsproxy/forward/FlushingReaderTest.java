@@ -1,0 +1,165 @@
+package io.wsproxy.forward;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.websockets.core.BufferedTextMessage;
+import io.undertow.websockets.core.WebSocketChannel;
+import io.undertow.websockets.core.protocol.version13.WebSocket13Channel;
+import io.undertow.websockets.extensions.NoopExtensionFunction;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
+import org.xnio.Xnio;
+import org.xnio.XnioWorker;
+import org.xnio.channels.AcceptingChannel;
+
+/**
+ * The frames one read brings are handed out in one read event, at most {@link FlushingReader#FRAMES_PER_EVENT},
+ * in order, and no more once the listener suspends receives. Frames are written by a plain socket in one write,
+ * so they are all in the server's socket buffer before it starts reading.
+ */
+@Timeout(20)
+class FlushingReaderTest {
+    private XnioWorker worker;
+    private AcceptingChannel<StreamConnection> server;
+    private final CompletableFuture<StreamConnection> accepted = new CompletableFuture<>();
+    private Socket client;
+
+    @BeforeEach
+    void connect() throws Exception {
+        worker = Xnio.getInstance(FlushingReaderTest.class.getClassLoader())
+                .createWorker(OptionMap.create(Options.WORKER_IO_THREADS, 1));
+        server = worker.createStreamConnectionServer(new InetSocketAddress("127.0.0.1", 0), ch -> {
+            try {
+                StreamConnection c = ch.accept();
+                if (c != null) {
+                    accepted.complete(c);
+                }
+            } catch (java.io.IOException e) {
+                accepted.completeExceptionally(e);
+            }
+        }, OptionMap.EMPTY);
+        server.resumeAccepts();
+        client = new Socket("127.0.0.1", ((InetSocketAddress) server.getLocalAddress()).getPort());
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        client.close();
+        server.close();
+        worker.shutdownNow();
+    }
+
+    @Test
+    void framesAlreadyReadAreHandedOutInOneEventUpToTheBound() throws Exception {
+        int count = FlushingReader.FRAMES_PER_EVENT + 36;
+        Recorder recorder = read(count, (channel, received) -> { });
+
+        assertTrue(recorder.all.await(10, TimeUnit.SECONDS), "received " + recorder.messages);
+        assertEquals(expected(count), recorder.messages);
+        assertEquals(List.of(FlushingReader.FRAMES_PER_EVENT, 36), recorder.perEvent.subList(0, 2));
+    }
+
+    @Test
+    void aListenerThatSuspendsReceivesGetsNoMoreFramesInThatEvent() throws Exception {
+        int count = 10;
+        Recorder recorder = read(count, (channel, received) -> {
+            if (received == 3) {
+                channel.suspendReceives();
+                channel.getIoThread().executeAfter(channel::resumeReceives, 50, TimeUnit.MILLISECONDS);
+            }
+        });
+
+        assertTrue(recorder.all.await(10, TimeUnit.SECONDS), "received " + recorder.messages);
+        assertEquals(expected(count), recorder.messages);
+        assertEquals(3, recorder.perEvent.get(0));
+    }
+
+    /** Writes {@code count} text frames in one write, then starts a server channel reading them. */
+    private Recorder read(int count, BiConsumer<WebSocketChannel, Integer> afterEachMessage) throws Exception {
+        OutputStream out = client.getOutputStream();
+        out.write(frames(count));
+        out.flush();
+        StreamConnection connection = accepted.get(10, TimeUnit.SECONDS);
+        Recorder recorder = new Recorder(count, afterEachMessage);
+        connection.getIoThread().execute(() -> {
+            WebSocketChannel channel = new WebSocket13Channel(connection, new DefaultByteBufferPool(true, 16 * 1024),
+                    null, null, false, false, NoopExtensionFunction.INSTANCE, new HashSet<>(), OptionMap.EMPTY);
+            channel.getReceiveSetter().set(recorder.reader(TurnFlusher.install(channel)));
+            channel.resumeReceives();
+        });
+        return recorder;
+    }
+
+    private static List<String> expected(int count) {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            texts.add("m" + i);
+        }
+        return texts;
+    }
+
+    /** Masked text frames "m0", "m1", ... (a zero mask: the payload reads as it is). */
+    private static byte[] frames(int count) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (String text : expected(count)) {
+            byte[] payload = text.getBytes(StandardCharsets.US_ASCII);
+            bytes.write(0x81);
+            bytes.write(0x80 | payload.length);
+            bytes.writeBytes(new byte[4]);
+            bytes.writeBytes(payload);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static final class Recorder {
+        final List<String> messages = new CopyOnWriteArrayList<>();
+        final List<Integer> perEvent = new CopyOnWriteArrayList<>();
+        final CountDownLatch all;
+        private final BiConsumer<WebSocketChannel, Integer> afterEachMessage;
+
+        Recorder(int count, BiConsumer<WebSocketChannel, Integer> afterEachMessage) {
+            this.all = new CountDownLatch(count);
+            this.afterEachMessage = afterEachMessage;
+        }
+
+        FlushingReader reader(TurnFlusher flusher) {
+            return new FlushingReader(flusher, 1 << 20) {
+                @Override
+                public void handleEvent(WebSocketChannel channel) {
+                    int before = messages.size();
+                    super.handleEvent(channel);
+                    if (messages.size() > before) {
+                        perEvent.add(messages.size() - before);
+                    }
+                }
+
+                @Override
+                protected void onFullTextMessage(WebSocketChannel channel, BufferedTextMessage message) {
+                    messages.add(message.getData());
+                    all.countDown();
+                    afterEachMessage.accept(channel, messages.size());
+                }
+            };
+        }
+    }
+}

@@ -3,7 +3,7 @@
 # (-> wsproxy -> echo) in one run, interleaved per repetition, and prints medians and ratios.
 #
 # usage: bench/run.sh [--reps N] [--quick] [--workload W[,W...]] [--targets T[,T...]]
-#                     [--duration S] [--warmup S] [--idle-count N] [--threads N]
+#                     [--duration S] [--warmup S] [--prewarm S] [--idle-count N] [--threads N]
 #   workloads: echo latency large churn idle (default set), idle-max, forward (opt-in)
 #   targets:   direct nginx wsproxy (wsproxy is skipped when proxy-app/target/wsproxy.jar is missing)
 set -euo pipefail
@@ -14,6 +14,7 @@ PROXY_JAR=${PROXY_JAR:-$ROOT/proxy-app/target/wsproxy.jar}
 REPS=3
 DURATION=10
 WARMUP=2
+PREWARM=10  # an unrecorded pass of every workload on every target first: no repetition meets a cold JIT
 WORKLOADS="echo,latency,large,churn,idle"
 TARGETS="direct,nginx,wsproxy"
 IDLE_COUNT=""
@@ -32,6 +33,7 @@ while [[ $# -gt 0 ]]; do
     --targets) TARGETS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
+    --prewarm) PREWARM=$2; shift 2 ;;
     --idle-count) IDLE_COUNT=$2; shift 2 ;;
     --threads) LOADGEN_THREADS=$2; shift 2 ;;
     -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
@@ -39,7 +41,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 if [[ $QUICK == 1 ]]; then
-  REPS=1; DURATION=2; WARMUP=1; IDLE_COUNT=${IDLE_COUNT:-1000}
+  REPS=1; DURATION=2; WARMUP=1; PREWARM=0; IDLE_COUNT=${IDLE_COUNT:-1000}
 fi
 
 # Many sockets: raise the soft fd limit to the hard limit (root without CAP_SYS_RESOURCE cannot
@@ -283,24 +285,38 @@ run_one() {  # run_one WORKLOAD TARGET [MODE]
   echo "# machine: nproc=$(nproc) cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\" kernel=$(uname -r) nofile=$NOFILE"
   echo "# commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "# command: bench/run.sh $ARGS_SEEN"
-  echo "# reps=$REPS duration=${DURATION}s warmup=${WARMUP}s idle_count=$IDLE_COUNT targets=${ACTIVE[*]} nginx_worker_processes=$NGINX_WORKERS wsproxy_java_opts=\"$WSPROXY_JAVA_OPTS\""
+  echo "# reps=$REPS duration=${DURATION}s warmup=${WARMUP}s prewarm=${PREWARM}s idle_count=$IDLE_COUNT targets=${ACTIVE[*]} nginx_worker_processes=$NGINX_WORKERS wsproxy_java_opts=\"$WSPROXY_JAVA_OPTS\""
 } | tee "$RAW" >&2
 
-for rep in $(seq "$REPS"); do
-  for w in ${WORKLOADS//,/ }; do
+run_all() {  # run_all LABEL WORKLOADS: each workload on each target in turn
+  local w t mode
+  for w in ${2//,/ }; do
     for t in "${ACTIVE[@]}"; do
       if [[ $w == forward ]]; then
         # every target relays three connections; wsproxy also multiplexes them over one (its forward plugin)
         for mode in direct $([[ $t == wsproxy ]] && echo mux); do
-          log "rep $rep/$REPS: $w ($mode) -> $t"
+          log "$1: $w ($mode) -> $t"
           run_one "$w" "$t" "$mode"
         done
         continue
       fi
-      log "rep $rep/$REPS: $w -> $t"
+      log "$1: $w -> $t"
       run_one "$w" "$t"
     done
   done
+}
+
+if (( PREWARM > 0 )); then
+  # A JVM compiles its hot paths during the first seconds under a new kind of load (a fresh wsproxy's first churn
+  # run is about a third slower than its second); a proxy runs for days, so measure it warm. The idle workloads
+  # only hold sockets, and their RSS figures need the connections opened once, so they are left out here.
+  RECORDED_RAW=$RAW; RECORDED=("$DURATION" "$WARMUP")
+  RAW=$WORK/prewarm.txt; DURATION=$PREWARM; WARMUP=0
+  run_all "prewarm (not recorded)" "$(tr , '\n' <<<"$WORKLOADS" | grep -v '^idle' | paste -sd, -)"
+  RAW=$RECORDED_RAW; DURATION=${RECORDED[0]}; WARMUP=${RECORDED[1]}
+fi
+for rep in $(seq "$REPS"); do
+  run_all "rep $rep/$REPS" "$WORKLOADS"
 done
 
 # ---- summary: medians per target and ratio to direct ----

@@ -30,7 +30,8 @@ abstract class FlushingReader extends AbstractReceiveListener {
     @Override
     public void handleEvent(WebSocketChannel channel) {
         try {
-            for (int frames = 0; frames < FRAMES_PER_EVENT && channel.isReceivesResumed(); frames++) {
+            // an error (a message too big, a bad frame) closes the channel: nothing after it is read
+            for (int frames = 0; frames < FRAMES_PER_EVENT && channel.isReceivesResumed() && channel.isOpen(); frames++) {
                 StreamSourceFrameChannel frame = channel.receive();
                 if (frame == null) {
                     break; // nothing complete is buffered; Undertow calls again if a frame's rest is pending

@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +81,24 @@ class FlushingReaderTest {
     }
 
     @Test
+    void nothingAfterAMessageTooBigIsReadAndTheClientGets1009() throws Exception {
+        OutputStream out = client.getOutputStream();
+        out.write(frames(List.of("m0", "m1 is longer than eight bytes", "m2")));
+        out.flush();
+        Recorder recorder = new Recorder(1, (channel, received) -> { });
+        start(recorder, 8);
+
+        assertTrue(recorder.all.await(10, TimeUnit.SECONDS), "received " + recorder.messages);
+        byte[] header = client.getInputStream().readNBytes(2);
+        assertEquals(0x88, header[0] & 0xff, "a close frame");
+        byte[] payload = client.getInputStream().readNBytes(header[1] & 0x7f);
+        assertEquals(1009, ((payload[0] & 0xff) << 8) | (payload[1] & 0xff));
+        assertEquals(-1, client.getInputStream().read(), "then the connection ends");
+        assertEquals(List.of("m0"), recorder.messages);
+        assertEquals(1, recorder.errors.get());
+    }
+
+    @Test
     void aListenerThatSuspendsReceivesGetsNoMoreFramesInThatEvent() throws Exception {
         int count = 10;
         Recorder recorder = read(count, (channel, received) -> {
@@ -97,17 +116,21 @@ class FlushingReaderTest {
     /** Writes {@code count} text frames in one write, then starts a server channel reading them. */
     private Recorder read(int count, BiConsumer<WebSocketChannel, Integer> afterEachMessage) throws Exception {
         OutputStream out = client.getOutputStream();
-        out.write(frames(count));
+        out.write(frames(expected(count)));
         out.flush();
-        StreamConnection connection = accepted.get(10, TimeUnit.SECONDS);
         Recorder recorder = new Recorder(count, afterEachMessage);
+        start(recorder, 1 << 20);
+        return recorder;
+    }
+
+    private void start(Recorder recorder, long maxMessageBytes) throws Exception {
+        StreamConnection connection = accepted.get(10, TimeUnit.SECONDS);
         connection.getIoThread().execute(() -> {
             WebSocketChannel channel = new WebSocket13Channel(connection, new DefaultByteBufferPool(true, 16 * 1024),
                     null, null, false, false, NoopExtensionFunction.INSTANCE, new HashSet<>(), OptionMap.EMPTY);
-            channel.getReceiveSetter().set(recorder.reader(TurnFlusher.install(channel)));
+            channel.getReceiveSetter().set(recorder.reader(TurnFlusher.install(channel), maxMessageBytes));
             channel.resumeReceives();
         });
-        return recorder;
     }
 
     private static List<String> expected(int count) {
@@ -118,10 +141,10 @@ class FlushingReaderTest {
         return texts;
     }
 
-    /** Masked text frames "m0", "m1", ... (a zero mask: the payload reads as it is). */
-    private static byte[] frames(int count) {
+    /** Masked text frames (a zero mask: the payload reads as it is), each under 126 bytes. */
+    private static byte[] frames(List<String> texts) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        for (String text : expected(count)) {
+        for (String text : texts) {
             byte[] payload = text.getBytes(StandardCharsets.US_ASCII);
             bytes.write(0x81);
             bytes.write(0x80 | payload.length);
@@ -134,6 +157,7 @@ class FlushingReaderTest {
     private static final class Recorder {
         final List<String> messages = new CopyOnWriteArrayList<>();
         final List<Integer> perEvent = new CopyOnWriteArrayList<>();
+        final AtomicInteger errors = new AtomicInteger();
         final CountDownLatch all;
         private final BiConsumer<WebSocketChannel, Integer> afterEachMessage;
 
@@ -142,8 +166,8 @@ class FlushingReaderTest {
             this.afterEachMessage = afterEachMessage;
         }
 
-        FlushingReader reader(TurnFlusher flusher) {
-            return new FlushingReader(flusher, 1 << 20) {
+        FlushingReader reader(TurnFlusher flusher, long maxMessageBytes) {
+            return new FlushingReader(flusher, maxMessageBytes) {
                 @Override
                 public void handleEvent(WebSocketChannel channel) {
                     int before = messages.size();
@@ -151,6 +175,12 @@ class FlushingReaderTest {
                     if (messages.size() > before) {
                         perEvent.add(messages.size() - before);
                     }
+                }
+
+                @Override
+                protected void onError(WebSocketChannel channel, Throwable error) {
+                    errors.incrementAndGet();
+                    super.onError(channel, error);
                 }
 
                 @Override

@@ -324,7 +324,8 @@ value() {  # value WORKLOAD TARGET KEY [EXTRA_FILTER] -> median or "-"
   local lw=$1
   [[ $lw == idle-max ]] && lw=idle_max
   grep -E "^RESULT workload=$lw target=$2 " "$RAW" | grep -E -- "${4:-.}" | tr ' ' '\n' | sed -n "s/^$3=//p" \
-    | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }' \
+    || true   # no such results (a target not run) is "-", not the end of the script
 }
 ratio() {  # ratio A B -> A/B, or "-" unless both are numbers
   if [[ $1 =~ ^[0-9.]+$ && $2 =~ ^[0-9.]+$ ]]; then
@@ -349,15 +350,20 @@ metrics_of() {
 SHOW=(direct nginx wsproxy)
 {
   echo
-  echo "| workload | metric | direct | nginx | wsproxy | nginx/direct | wsproxy/direct |"
-  echo "|---|---|---:|---:|---:|---:|---:|"
+  echo "| workload | metric | direct | nginx | wsproxy | nginx/direct | wsproxy/direct | wsproxy/nginx |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|"
   for w in ${WORKLOADS//,/ }; do
     for m in $(metrics_of "$w"); do
       if [[ $w == forward ]]; then
         d=$(value forward direct "$m"); n=$(value forward nginx "$m"); r=$(value forward wsproxy "$m" "mode=direct")
         x=$(value forward wsproxy "$m" "mode=mux")
-        echo "| forward, 3 conns relayed | $m | $d | $n | $r | $(ratio "$n" "$d") | $(ratio "$r" "$d") |"
-        echo "| forward, 1 mux conn (forward plugin) | $m | $d | n/a | $x | n/a | $(ratio "$x" "$d") |"
+        for t in direct nginx wsproxy; do  # as below: a target left out of this run is "pending"
+          if [[ " ${ACTIVE[*]} " != *" $t "* ]]; then
+            case $t in direct) d=pending ;; nginx) n=pending ;; wsproxy) r=pending; x=pending ;; esac
+          fi
+        done
+        echo "| forward, 3 conns relayed | $m | $d | $n | $r | $(ratio "$n" "$d") | $(ratio "$r" "$d") | $(ratio "$r" "$n") |"
+        echo "| forward, 1 mux conn (forward plugin) | $m | $d | n/a | $x | n/a | $(ratio "$x" "$d") | $(ratio "$x" "$n") (vs nginx relaying 3) |"
         continue
       fi
       declare -A v=()
@@ -365,14 +371,14 @@ SHOW=(direct nginx wsproxy)
         if [[ " ${ACTIVE[*]} " == *" $t "* ]]; then v[$t]=$(value "$w" "$t" "$m"); else v[$t]="pending"; fi
       done
       if [[ $m == rss_per_conn_kib ]]; then  # direct = the echo backend's own growth: not a baseline
-        echo "| $w | $m | ${v[direct]} | ${v[nginx]} | ${v[wsproxy]} | n/a | n/a |"
+        echo "| $w | $m | ${v[direct]} | ${v[nginx]} | ${v[wsproxy]} | n/a | n/a | $(ratio "${v[wsproxy]}" "${v[nginx]}") |"
         continue
       fi
-      echo "| $w | $m | ${v[direct]} | ${v[nginx]} | ${v[wsproxy]} | $(ratio "${v[nginx]}" "${v[direct]}") | $(ratio "${v[wsproxy]}" "${v[direct]}") |"
+      echo "| $w | $m | ${v[direct]} | ${v[nginx]} | ${v[wsproxy]} | $(ratio "${v[nginx]}" "${v[direct]}") | $(ratio "${v[wsproxy]}" "${v[direct]}") | $(ratio "${v[wsproxy]}" "${v[nginx]}") |"
     done
   done
   echo
-  echo "medians of $REPS repetition(s); ratios are target/direct (for *_us latencies higher is worse)."
+  echo "medians of $REPS repetition(s); ratios are target/direct and wsproxy/nginx (for *_us latencies higher is worse)."
   noisy=$(grep '^RESULT' "$RAW" | sed -n 's/.*cpu_foreign_pct=\([0-9]*\).*/\1/p' | awk -v q="$QUIET_PCT" '$1 > q' | wc -l)
   total=$(grep -c 'cpu_foreign_pct=' "$RAW" || true)
   echo "runs disturbed by other processes (cpu_foreign_pct > $QUIET_PCT): $noisy of $total"

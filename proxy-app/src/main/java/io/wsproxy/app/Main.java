@@ -39,6 +39,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        OutOfMemoryExit.install();
         AtomicReference<ProxyApp> running = new AtomicReference<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ProxyApp app = running.get();

@@ -37,9 +37,10 @@ final class ChildProxy implements AutoCloseable {
 
     /**
      * Starts {@code wsproxy} on port 0 in {@code dir}, with the real plugins and one rule: {@code /echo} answered by
-     * the built-in echo plugin. {@code shellPrefix} (e.g. a ulimit), when not null, runs in the shell first.
+     * the built-in echo plugin. {@code shellPrefix} (e.g. a ulimit), when not null, runs in the shell first;
+     * {@code jvmOptions} (e.g. a heap size) go to the child's JVM.
      */
-    static ChildProxy startEcho(Path dir, String shellPrefix) throws IOException {
+    static ChildProxy startEcho(Path dir, String shellPrefix, String... jvmOptions) throws IOException {
         Path rules = TestPlugins.rules(dir, "rules.yaml", """
                 server: { host: 127.0.0.1 }
                 rules:
@@ -47,16 +48,19 @@ final class ChildProxy implements AutoCloseable {
                     pattern: "^/echo$"
                     plugin: echo
                 """);
-        return start(rules, TestPlugins.pluginsFolder(dir), shellPrefix);
+        return start(rules, TestPlugins.pluginsFolder(dir), shellPrefix, jvmOptions);
     }
 
-    private static ChildProxy start(Path rules, Path plugins, String shellPrefix) throws IOException {
+    private static ChildProxy start(Path rules, Path plugins, String shellPrefix, String... jvmOptions)
+            throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new ArrayList<>();
         if (shellPrefix != null) {
             command.addAll(List.of("bash", "-c", shellPrefix + " && exec \"$@\"", "wsproxy"));
         }
-        command.addAll(List.of(java.toString(), "-cp", System.getProperty("java.class.path"), "io.wsproxy.app.Main",
+        command.add(java.toString());
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.wsproxy.app.Main",
                 "--config", rules.toString(), "--plugins", plugins.toString(), "--port", "0"));
         return new ChildProxy(new ProcessBuilder(command).redirectErrorStream(true).start());
     }

@@ -14,7 +14,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /** Reads rules.yaml into a validated {@link ProxyConfig}; every problem is a {@link ConfigException} with its line. */
 public final class ConfigLoader {
     static final List<String> TOP_LEVEL = List.of("server", "plugins", "rules");
-    static final List<String> SERVER_FIELDS = List.of("port", "host", "connectTimeout", "responseTimeout");
+    static final List<String> SERVER_FIELDS = List.of("port", "host", "connectTimeout", "responseTimeout",
+            "maxConnections");
     static final List<String> PLUGINS_FIELDS = List.of("dir");
 
     private ConfigLoader() {
@@ -63,7 +64,8 @@ public final class ConfigLoader {
         int port = server.integer("port", ServerConfig.DEFAULT_PORT, 0, ServerConfig.MAX_PORT);
         return new ServerConfig(host == null ? ServerConfig.DEFAULT_HOST : host.strip(), port,
                 server.duration("connectTimeout", ServerConfig.DEFAULT_CONNECT_TIMEOUT),
-                server.duration("responseTimeout", ServerConfig.DEFAULT_RESPONSE_TIMEOUT));
+                server.duration("responseTimeout", ServerConfig.DEFAULT_RESPONSE_TIMEOUT),
+                server.integer("maxConnections", ServerConfig.NO_LIMIT, 0, Integer.MAX_VALUE));
     }
 
     private static PluginsConfig plugins(Path file, MappingReader top) {

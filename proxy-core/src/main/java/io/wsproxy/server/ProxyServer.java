@@ -156,7 +156,8 @@ public final class ProxyServer implements AutoCloseable {
                         .getMap());
                 http.setRootHandler(router);
                 PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker,
-                        new InetSocketAddress(config.server().host(), config.server().port()), 4096, http);
+                        new InetSocketAddress(config.server().host(), config.server().port()), 4096,
+                        config.server().maxConnections(), http);
                 ProxyServer server = new ProxyServer(acceptor, worker, sessions);
                 for (Rule rule : config.rules()) {
                     log.info("rule {}", rule);

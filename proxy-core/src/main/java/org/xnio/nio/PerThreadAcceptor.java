@@ -16,6 +16,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.ChannelListener;
@@ -42,6 +44,8 @@ public final class PerThreadAcceptor implements Closeable {
     private static final int ACCEPTS_PER_EVENT = 16;
     /** How long a thread stops accepting after a failed accept (usually: out of file descriptors). */
     private static final long BACK_OFF_MILLIS = 100;
+    /** At most one "connection limit reached" warning per thread in this time. */
+    private static final long LIMIT_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final List<Listener> listeners;
     private final InetSocketAddress address;
@@ -54,8 +58,12 @@ public final class PerThreadAcceptor implements Closeable {
     /**
      * Binds one listening socket per I/O thread of {@code worker} to {@code bind} (port 0: one free port for all)
      * and starts accepting; every accepted connection is passed to {@code openListener} on its own thread.
+     *
+     * @param maxConnections how many accepted connections may be open at once (0: no limit), shared evenly by the
+     *                       threads (each share rounded up); a thread at its share stops accepting until one of
+     *                       its connections closes, and new ones wait in the kernel's backlog meanwhile
      */
-    public static PerThreadAcceptor start(XnioWorker worker, InetSocketAddress bind, int backlog,
+    public static PerThreadAcceptor start(XnioWorker worker, InetSocketAddress bind, int backlog, int maxConnections,
                                           ChannelListener<? super StreamConnection> openListener) throws IOException {
         if (!(worker instanceof NioXnioWorker nio)) {
             throw new IllegalArgumentException("needs XNIO's NIO worker, got " + worker.getClass().getName());
@@ -63,10 +71,15 @@ public final class PerThreadAcceptor implements Closeable {
         if (WorkerThread.getCurrent() != null) {
             throw new IllegalStateException("start() waits for the I/O threads, so it cannot run on one");
         }
+        if (maxConnections < 0) {
+            throw new IllegalArgumentException("maxConnections must be 0 (no limit) or more, got " + maxConnections);
+        }
         InetSocketAddress address = claim(bind);
         List<Listener> listeners = new ArrayList<>();
+        WorkerThread[] threads = nio.getAll();
+        int share = maxConnections == 0 ? 0 : (maxConnections + threads.length - 1) / threads.length;
         try {
-            for (WorkerThread thread : nio.getAll()) {
+            for (WorkerThread thread : threads) {
                 ServerSocketChannel channel = ServerSocketChannel.open();
                 try {
                     channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
@@ -77,7 +90,7 @@ public final class PerThreadAcceptor implements Closeable {
                     IoUtils.safeClose(channel);
                     throw e;
                 }
-                listeners.add(register(thread, channel, openListener));
+                listeners.add(register(thread, channel, share, openListener));
             }
         } catch (IOException | RuntimeException e) {
             listeners.forEach(Listener::close);
@@ -105,13 +118,13 @@ public final class PerThreadAcceptor implements Closeable {
         }
     }
 
-    private static Listener register(WorkerThread thread, ServerSocketChannel channel,
+    private static Listener register(WorkerThread thread, ServerSocketChannel channel, int maxConnections,
                                      ChannelListener<? super StreamConnection> openListener) throws IOException {
         CompletableFuture<Listener> registered = new CompletableFuture<>();
         thread.execute(() -> {
             try {
                 SelectionKey key = thread.registerChannel(channel);
-                Listener listener = new Listener(thread, key, channel, openListener);
+                Listener listener = new Listener(thread, key, channel, maxConnections, openListener);
                 key.attach(listener);
                 listener.resume(SelectionKey.OP_ACCEPT);
                 registered.complete(listener);
@@ -148,18 +161,29 @@ public final class PerThreadAcceptor implements Closeable {
     /** One I/O thread's listening socket. */
     private static final class Listener extends NioHandle {
         private final ServerSocketChannel channel;
+        private final int maxConnections;
         private final ChannelListener<? super StreamConnection> openListener;
+        /** Accepted here and not closed yet; connections may be closed from any thread. */
+        private final AtomicInteger open = new AtomicInteger();
+        private final AtomicBoolean full = new AtomicBoolean();
+        private final ChannelClosed onClosed = this::connectionClosed;
+        private long lastLimitWarning = System.nanoTime() - LIMIT_WARNING_INTERVAL_NANOS;
 
-        Listener(WorkerThread thread, SelectionKey key, ServerSocketChannel channel,
+        Listener(WorkerThread thread, SelectionKey key, ServerSocketChannel channel, int maxConnections,
                  ChannelListener<? super StreamConnection> openListener) {
             super(thread, key);
             this.channel = channel;
+            this.maxConnections = maxConnections;
             this.openListener = openListener;
         }
 
         @Override
         void handleReady(int ops) {
             for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
+                if (maxConnections > 0 && open.get() >= maxConnections) {
+                    pauseWhileFull();
+                    return;
+                }
                 SocketChannel accepted;
                 try {
                     accepted = channel.accept();
@@ -182,13 +206,51 @@ public final class PerThreadAcceptor implements Closeable {
             try {
                 accepted.configureBlocking(false);
                 accepted.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                connection = new NioSocketStreamConnection(thread, thread.registerChannel(accepted), null);
+                connection = new NioSocketStreamConnection(thread, thread.registerChannel(accepted), onClosed);
             } catch (IOException | RuntimeException e) {
                 IoUtils.safeClose(accepted);
                 log.debug("dropped an accepted connection", e);
                 return;
             }
+            open.incrementAndGet();
             ChannelListeners.invokeChannelListener(connection, openListener);
+        }
+
+        /** At the limit: stop accepting; the connections that arrive meanwhile wait in the kernel's backlog. */
+        private void pauseWhileFull() {
+            if (!full.compareAndSet(false, true)) {
+                return;
+            }
+            suspend(SelectionKey.OP_ACCEPT);
+            long now = System.nanoTime();
+            if (now - lastLimitWarning >= LIMIT_WARNING_INTERVAL_NANOS) {
+                lastLimitWarning = now;
+                log.warn("{} connections open on {} (server.maxConnections, shared by the I/O threads); "
+                        + "new ones wait until one closes", maxConnections, getWorkerThread().getName());
+            }
+            resumeIfRoom(); // a connection may have closed between the check and the flag
+        }
+
+        private void connectionClosed() {
+            if (open.decrementAndGet() < maxConnections && full.get()) {
+                WorkerThread thread = getWorkerThread();
+                if (Thread.currentThread() == thread) {
+                    resumeIfRoom();
+                } else {
+                    try {
+                        thread.execute(this::resumeIfRoom);
+                    } catch (RejectedExecutionException stopping) {
+                        // the worker is stopping: no more accepting anyway
+                    }
+                }
+            }
+        }
+
+        /** On the listener's thread. */
+        private void resumeIfRoom() {
+            if (open.get() < maxConnections && channel.isOpen() && full.compareAndSet(true, false)) {
+                resume(SelectionKey.OP_ACCEPT);
+            }
         }
 
         /** The pending connection stays in the backlog; level-triggered readiness would spin on it, so pause. */

@@ -244,6 +244,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void maxConnectionsIsAWholeNumberAndNoLimitByDefault() {
+        assertEquals(20000, ConfigLoader.parse("server: { maxConnections: 20000 }\nrules:\n  - { name: a, pattern: x }\n",
+                java.nio.file.Path.of("r.yaml")).server().maxConnections());
+        assertEquals(ServerConfig.NO_LIMIT, ConfigLoader.parse("rules:\n  - { name: a, pattern: x }\n",
+                java.nio.file.Path.of("r.yaml")).server().maxConnections());
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                "server:\n  maxConnections: -1\nrules:\n  - { name: a, pattern: x }\n", java.nio.file.Path.of("rules.yaml")));
+        assertEquals("rules.yaml:2: server.maxConnections: expected a whole number from 0 to 2147483647, got '-1'",
+                e.getMessage());
+    }
+
+    @Test
     void targetSchemeIsReadCaseInsensitivelyAndKeptLowerCase() {
         Rule rule = ConfigLoader.parse("rules:\n  - { name: a, pattern: x, target: \"HTTPS://example.com:8443/base\" }\n",
                 java.nio.file.Path.of("r.yaml")).rules().get(0);

@@ -13,8 +13,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,7 +52,7 @@ class PerThreadAcceptorTest {
         Set<Thread> acceptingThreads = ConcurrentHashMap.newKeySet();
         Set<String> misplaced = ConcurrentHashMap.newKeySet();
         CountDownLatch opened = new CountDownLatch(connections);
-        try (PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker, ANY_PORT, 128, (StreamConnection c) -> {
+        try (PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker, ANY_PORT, 128, 0, (StreamConnection c) -> {
             acceptingThreads.add(Thread.currentThread());
             if (c.getIoThread() != Thread.currentThread()) {
                 misplaced.add(c.getIoThread().getName() + " vs " + Thread.currentThread().getName());
@@ -72,10 +74,33 @@ class PerThreadAcceptorTest {
     }
 
     @Test
+    void atItsConnectionLimitAThreadAcceptsAgainOnlyOnceOneCloses() throws Exception {
+        XnioWorker oneThread = Xnio.getInstance().createWorker(OptionMap.create(Options.WORKER_IO_THREADS, 1));
+        BlockingQueue<StreamConnection> accepted = new LinkedBlockingQueue<>();
+        try (PerThreadAcceptor acceptor = PerThreadAcceptor.start(oneThread, ANY_PORT, 128, 1, accepted::add);
+             Socket first = new Socket();
+             Socket second = new Socket()) {
+            first.connect(acceptor.address(), 5000);
+            second.connect(acceptor.address(), 5000); // the kernel completes it; it waits in the backlog
+            StreamConnection one = accepted.poll(10, TimeUnit.SECONDS);
+            assertTrue(one != null, "the first connection is accepted");
+            // a bounded wait for something that must not happen: with no limit, it happens at once
+            assertEquals(null, accepted.poll(500, TimeUnit.MILLISECONDS), "a second one while the first is open");
+
+            IoUtils.safeClose(one);
+            StreamConnection two = accepted.poll(10, TimeUnit.SECONDS);
+            assertTrue(two != null, "accepted once the first closed");
+            IoUtils.safeClose(two);
+        } finally {
+            oneThread.shutdownNow();
+        }
+    }
+
+    @Test
     void aPortAnotherAcceptorHoldsIsRefusedNotShared() throws Exception {
-        try (PerThreadAcceptor first = PerThreadAcceptor.start(worker, ANY_PORT, 128, IoUtils::safeClose)) {
+        try (PerThreadAcceptor first = PerThreadAcceptor.start(worker, ANY_PORT, 128, 0, IoUtils::safeClose)) {
             assertThrows(BindException.class,
-                    () -> PerThreadAcceptor.start(worker, first.address(), 128, IoUtils::safeClose).close());
+                    () -> PerThreadAcceptor.start(worker, first.address(), 128, 0, IoUtils::safeClose).close());
         }
     }
 
@@ -84,13 +109,13 @@ class PerThreadAcceptorTest {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), taken.getLocalPort());
             assertThrows(BindException.class,
-                    () -> PerThreadAcceptor.start(worker, address, 128, IoUtils::safeClose).close());
+                    () -> PerThreadAcceptor.start(worker, address, 128, 0, IoUtils::safeClose).close());
         }
     }
 
     @Test
     void closeReleasesThePort() throws Exception {
-        PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker, ANY_PORT, 128, IoUtils::safeClose);
+        PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker, ANY_PORT, 128, 0, IoUtils::safeClose);
         InetSocketAddress address = acceptor.address();
         acceptor.close();
         // the sockets close once each selector has woken up and dropped their keys: retry, bounded

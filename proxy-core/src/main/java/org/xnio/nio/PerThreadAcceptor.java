@@ -218,12 +218,9 @@ public final class PerThreadAcceptor implements Closeable {
 
         /** At the limit: stop accepting; the connections that arrive meanwhile wait in the kernel's backlog. */
         private void pauseWhileFull() {
-            if (!full.compareAndSet(false, true)) {
-                return;
-            }
-            suspend(SelectionKey.OP_ACCEPT);
+            suspend(SelectionKey.OP_ACCEPT); // always: a back-off's timer may have resumed accepting meanwhile
             long now = System.nanoTime();
-            if (now - lastLimitWarning >= LIMIT_WARNING_INTERVAL_NANOS) {
+            if (full.compareAndSet(false, true) && now - lastLimitWarning >= LIMIT_WARNING_INTERVAL_NANOS) {
                 lastLimitWarning = now;
                 log.warn("{} connections open on {} (server.maxConnections, shared by the I/O threads); "
                         + "new ones wait until one closes", maxConnections, getWorkerThread().getName());

@@ -16,13 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.xnio.IoUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.Pooled;
-import org.xnio.XnioExecutor;
 
 /**
  * One client connection speaking the forward protocol.
@@ -36,7 +33,6 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     private static final Logger log = LoggerFactory.getLogger(ForwardSession.class);
     /** A server may send larger messages than a client (the target's replies, for one): bounded all the same. */
     static final long MAX_UPSTREAM_MESSAGE_BYTES = 16L << 20;
-    private static final long FORCED_CLOSE_SECONDS = 5;
 
     private final ForwardContext context;
     private final ForwardOptions options;
@@ -316,9 +312,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         closed = true;
         WebSockets.sendClose(code, CloseCodes.reason(reason), client, null);
         clientFlusher.schedule();
-        XnioExecutor.Key forced = client.getIoThread().executeAfter(() -> IoUtils.safeClose(client),
-                FORCED_CLOSE_SECONDS, TimeUnit.SECONDS);
-        client.addCloseTask(ch -> forced.remove()); // a clean close must not keep the session reachable for 5 s
+        ForcedClose.arm(client);
         closeUpstreams(CloseCodes.GOING_AWAY, "client connection closed");
         finish(loggedCode, closedBy);
     }

@@ -13,13 +13,11 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.xnio.IoUtils;
 import org.xnio.Pooled;
-import org.xnio.XnioExecutor;
 
 /**
  * One upstream WebSocket of a client connection: its state, its bounded send queue, its reader.
@@ -58,7 +56,6 @@ final class UpstreamLink {
         void binary(UpstreamLink link, WebSocketChannel from, Pooled<ByteBuffer[]> data);
     }
 
-    private static final long FORCED_CLOSE_SECONDS = 5;
 
     private final Role role;
     private final String url;
@@ -267,9 +264,7 @@ final class UpstreamLink {
         });
         ch.flush(); // explicit flush is on for our channels
         // an upstream that never answers our close frame must not keep its socket
-        XnioExecutor.Key forced = ch.getIoThread().executeAfter(() -> IoUtils.safeClose(ch), FORCED_CLOSE_SECONDS,
-                TimeUnit.SECONDS);
-        ch.addCloseTask(closed -> forced.remove());
+        ForcedClose.arm(ch);
     }
 
     private final class Reader extends FlushingReader {

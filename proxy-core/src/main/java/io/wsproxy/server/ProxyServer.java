@@ -142,7 +142,7 @@ public final class ProxyServer implements AutoCloseable {
                 UpstreamDialer dialer = new UpstreamDialer(pool, tls,
                         OptionMap.builder().set(Options.TCP_NODELAY, true).getMap());
                 OpenSessions sessions = new OpenSessions();
-                RawUpgradeDialer rawDialer = new RawUpgradeDialer(dialer);
+                RawUpgradeDialer rawDialer = new RawUpgradeDialer(dialer, pool);
                 CoreServices services = new CoreServices(worker, pool, rawDialer, new WebSocketDialer(rawDialer, pool),
                         new AccessLog(accessLogListener), sessions);
                 RequestRouter router = new RequestRouter(routes, new UpgradeHandler(bindings, services),

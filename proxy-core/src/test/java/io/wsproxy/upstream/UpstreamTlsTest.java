@@ -51,7 +51,7 @@ class UpstreamTlsTest {
         LeakDetectingPool pool = new LeakDetectingPool(16 * 1024);
         try {
             UpstreamDialer tcp = new UpstreamDialer(pool, new UpstreamTls(xnio, TestTls.get().client()), OptionMap.EMPTY);
-            WebSocketDialer dialer = new WebSocketDialer(new RawUpgradeDialer(tcp), pool);
+            WebSocketDialer dialer = new WebSocketDialer(new RawUpgradeDialer(tcp, pool), pool);
             WebSocketChannel channel = dialer.dial(URI.create("wss://localhost:" + backend.port() + "/"), new HeaderMap(),
                     worker.getIoThread(), Duration.ofSeconds(5)).toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertTrue(channel.isOpen());

@@ -1,0 +1,99 @@
+package io.wsproxy.upstream;
+
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HttpString;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The status line and header fields of an HTTP/1.1 response, read as ISO-8859-1. Lines end in CRLF or, as RFC
+ * 9112 lets a recipient accept, a bare LF; a blank line ends the head.
+ */
+record ResponseHead(int status, String reason, HeaderMap headers) {
+
+    /**
+     * Where the head ends in {@code buffer}'s bytes {@code [0, limit)}: the index just past its blank line, or -1
+     * when it has not all arrived. {@code from} is where an earlier call stopped looking, so a head that trickles
+     * in is scanned once.
+     */
+    static int end(ByteBuffer buffer, int from, int limit) {
+        for (int i = Math.max(from, 1); i < limit; i++) {
+            if (buffer.get(i) == '\n') {
+                byte before = buffer.get(i - 1);
+                if (before == '\n' || before == '\r' && i >= 2 && buffer.get(i - 2) == '\n') {
+                    return i + 1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** Parses {@code buffer}'s bytes {@code [0, end)}, which {@link #end} found to be a whole head. */
+    static ResponseHead parse(ByteBuffer buffer, int end) throws IOException {
+        byte[] bytes = new byte[end];
+        buffer.get(0, bytes);
+        String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        int lineEnd = lineEnd(text, 0);
+        String statusLine = strip(text, 0, lineEnd);
+        if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' '
+                || !isStatus(statusLine, 9) || statusLine.length() > 12 && statusLine.charAt(12) != ' ') {
+            throw new IOException("malformed status line \"" + printable(statusLine) + "\"");
+        }
+        int status = Integer.parseInt(statusLine, 9, 12, 10);
+        String reason = statusLine.length() > 13 ? statusLine.substring(13) : "";
+        HeaderMap headers = new HeaderMap();
+        for (int start = lineEnd + 1; ; ) {
+            int next = lineEnd(text, start);
+            String line = strip(text, start, next);
+            if (line.isEmpty()) {
+                return new ResponseHead(status, reason, headers);
+            }
+            int colon = line.indexOf(':');
+            if (colon <= 0 || !isToken(line, colon)) {
+                throw new IOException("malformed header line \"" + printable(line) + "\"");
+            }
+            headers.add(HttpString.tryFromString(line.substring(0, colon)), line.substring(colon + 1).strip());
+            start = next + 1;
+        }
+    }
+
+    private static int lineEnd(String text, int from) {
+        return text.indexOf('\n', from);
+    }
+
+    /** The line from {@code start} to the LF at {@code lf}, without its CR. */
+    private static String strip(String text, int start, int lf) {
+        int end = lf > start && text.charAt(lf - 1) == '\r' ? lf - 1 : lf;
+        return text.substring(start, end);
+    }
+
+    private static boolean isStatus(String line, int at) {
+        for (int i = at; i < at + 3; i++) {
+            if (line.charAt(i) < '0' || line.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return line.charAt(at) != '0';
+    }
+
+    /** A field name is a token: no spaces (a space before the colon is a smuggling vector), no controls. */
+    private static boolean isToken(String line, int end) {
+        for (int i = 0; i < end; i++) {
+            char c = line.charAt(i);
+            if (c <= ' ' || c >= 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String printable(String line) {
+        String cut = line.length() > 80 ? line.substring(0, 80) + "..." : line;
+        StringBuilder out = new StringBuilder(cut.length());
+        for (int i = 0; i < cut.length(); i++) {
+            char c = cut.charAt(i);
+            out.append(c < ' ' || c >= 0x7f ? '?' : c);
+        }
+        return out.toString();
+    }
+}

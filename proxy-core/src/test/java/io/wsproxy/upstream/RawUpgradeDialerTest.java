@@ -123,6 +123,16 @@ class RawUpgradeDialerTest {
     }
 
     @Test
+    void aStatusLineWithoutAReasonIsRead() throws Exception {
+        CompletableFuture<Socket> upstream = upstreamAnswering("HTTP/1.1 101\r\nUpgrade: websocket\r\n\r\n");
+        RawUpgrade answer = dial("/", new HeaderMap(), Duration.ofSeconds(5));
+        assertTrue(answer.upgraded());
+        assertEquals("", answer.reason());
+        IoUtils.safeClose(answer.connection());
+        upstream.get(5, TimeUnit.SECONDS).close();
+    }
+
+    @Test
     void aMalformedStatusLineIsA502() throws Exception {
         assertRefused("HTTP/1.1 1o1 Switching\r\n\r\n", 502, "malformed status line \"HTTP/1.1 1o1 Switching\"");
     }

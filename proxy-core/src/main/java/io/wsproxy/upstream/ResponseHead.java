@@ -4,6 +4,7 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.HttpString;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The status line and header fields of an HTTP/1.1 response, read as ISO-8859-1. Lines end in CRLF or, as RFC
@@ -32,7 +33,7 @@ record ResponseHead(int status, String reason, HeaderMap headers) {
     static ResponseHead parse(ByteBuffer buffer, int end) throws IOException {
         byte[] bytes = new byte[end];
         buffer.get(0, bytes);
-        String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
         int lineEnd = lineEnd(text, 0);
         String statusLine = strip(text, 0, lineEnd);
         if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' '

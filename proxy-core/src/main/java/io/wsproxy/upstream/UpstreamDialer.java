@@ -136,7 +136,7 @@ public final class UpstreamDialer {
         }, null);
     }
 
-    /** Undertow's TLS connection waits for a start before it says hello; the first write then completes it. */
+    /** Starts TLS before the first write, as Undertow's own client does (in its ALPN step). */
     private static void handshaking(SslConnection connection, Attempt<StreamConnection> attempt) {
         try {
             connection.startHandshake();

@@ -29,6 +29,7 @@ for _ in $(seq "$REPS"); do
     if [[ $opts == jar=* ]]; then
       PROXY_JAR=${opts%% *}; PROXY_JAR=${PROXY_JAR#jar=}
       [[ $opts == *" "* ]] && opts=${opts#* } || opts=""
+      [[ -f $PROXY_JAR ]] || { echo "no such jar: $PROXY_JAR" >&2; exit 2; }
     fi
     start_wsproxy "$opts"
     result=$(java $JAVA_OPTS_BENCH -jar "$BENCH_JAR" loadgen "$WORKLOAD" --url "ws://127.0.0.1:$PROXY_PORT/" \

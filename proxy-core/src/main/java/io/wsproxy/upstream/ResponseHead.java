@@ -34,7 +34,7 @@ record ResponseHead(int status, String reason, HeaderMap headers) {
         byte[] bytes = new byte[end];
         buffer.get(0, bytes);
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
-        int lineEnd = lineEnd(text, 0);
+        int lineEnd = text.indexOf('\n');
         String statusLine = strip(text, 0, lineEnd);
         if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' '
                 || !isStatus(statusLine, 9) || statusLine.length() > 12 && statusLine.charAt(12) != ' ') {
@@ -44,7 +44,7 @@ record ResponseHead(int status, String reason, HeaderMap headers) {
         String reason = statusLine.length() > 13 ? statusLine.substring(13) : "";
         HeaderMap headers = new HeaderMap();
         for (int start = lineEnd + 1; ; ) {
-            int next = lineEnd(text, start);
+            int next = text.indexOf('\n', start);
             String line = strip(text, start, next);
             if (line.isEmpty()) {
                 return new ResponseHead(status, reason, headers);
@@ -56,10 +56,6 @@ record ResponseHead(int status, String reason, HeaderMap headers) {
             headers.add(HttpString.tryFromString(line.substring(0, colon)), line.substring(colon + 1).strip());
             start = next + 1;
         }
-    }
-
-    private static int lineEnd(String text, int from) {
-        return text.indexOf('\n', from);
     }
 
     /** The line from {@code start} to the LF at {@code lf}, without its CR. */

@@ -124,9 +124,10 @@ public final class UpstreamDialer {
     }
 
     private void openStream(URI httpUri, XnioIoThread ioThread, Attempt<StreamConnection> attempt) {
+        boolean secure = isTls(httpUri);
         InetSocketAddress address = new InetSocketAddress(httpUri.getHost(),
-                httpUri.getPort() != -1 ? httpUri.getPort() : isTls(httpUri) ? 443 : 80);
-        IoFuture<? extends StreamConnection> opening = isTls(httpUri)
+                httpUri.getPort() != -1 ? httpUri.getPort() : secure ? 443 : 80);
+        IoFuture<? extends StreamConnection> opening = secure
                 ? tls.ssl().openSslConnection(ioThread, address, ssl -> handshaking(ssl, attempt), tlsOptions)
                 : ioThread.openStreamConnection(address, attempt::connected, options);
         opening.addNotifier((future, a) -> {

@@ -56,7 +56,6 @@ final class UpstreamLink {
         void binary(UpstreamLink link, WebSocketChannel from, Pooled<ByteBuffer[]> data);
     }
 
-
     private final Role role;
     private final String url;
     private final String wrapPrefix;

@@ -2,9 +2,6 @@ package io.wsproxy.server;
 
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.util.HeaderMap;
-import io.undertow.websockets.core.WebSocketChannel;
-import io.undertow.websockets.core.protocol.version13.WebSocket13Channel;
-import io.undertow.websockets.extensions.NoopExtensionFunction;
 import io.wsproxy.spi.AccessLogEntry;
 import io.wsproxy.spi.ProxyServices;
 import io.wsproxy.spi.ProxySession;
@@ -12,12 +9,10 @@ import io.wsproxy.spi.RawUpgrade;
 import io.wsproxy.spi.SessionRegistration;
 import io.wsproxy.upstream.RawUpgradeDialer;
 import io.wsproxy.upstream.WebSocketDialer;
+import io.wsproxy.websocket.WebSocketConnection;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.concurrent.CompletionStage;
-import org.xnio.OptionMap;
-import org.xnio.StreamConnection;
 import org.xnio.XnioIoThread;
 import org.xnio.XnioWorker;
 
@@ -56,7 +51,7 @@ final class CoreServices implements ProxyServices {
     }
 
     @Override
-    public CompletionStage<WebSocketChannel> dialWebSocket(URI uri, HeaderMap headers, Duration timeout) {
+    public CompletionStage<WebSocketConnection> dialWebSocket(URI uri, HeaderMap headers, Duration timeout) {
         return webSocketDialer.dial(uri, headers, dialingThread(), timeout);
     }
 
@@ -64,12 +59,6 @@ final class CoreServices implements ProxyServices {
     private XnioIoThread dialingThread() {
         Thread current = Thread.currentThread();
         return current instanceof XnioIoThread io && io.getWorker() == worker ? io : worker.getIoThread();
-    }
-
-    @Override
-    public WebSocketChannel serverChannel(StreamConnection client, String subprotocol) {
-        return new WebSocket13Channel(client, bufferPool, null, subprotocol, false, false, NoopExtensionFunction.INSTANCE,
-                new HashSet<>(), OptionMap.EMPTY);
     }
 
     @Override

@@ -2,14 +2,16 @@ package io.wsproxy.spi;
 
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.util.HeaderMap;
-import io.undertow.websockets.core.WebSocketChannel;
+import io.wsproxy.websocket.WebSocketConnection;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
-import org.xnio.StreamConnection;
 import org.xnio.XnioWorker;
 
-/** What the core offers plugins: dialing upstreams, framing connections, logging, and shutdown tracking. */
+/**
+ * What the core offers plugins: dialing upstreams, logging, and shutdown tracking. A plugin that speaks a protocol
+ * in messages puts a {@link WebSocketConnection} over its client connection ({@link WebSocketConnection#server}).
+ */
 public interface ProxyServices {
 
     XnioWorker worker();
@@ -28,17 +30,12 @@ public interface ProxyServices {
     CompletionStage<RawUpgrade> dialRaw(URI uri, HeaderMap headers, Duration timeout);
 
     /**
-     * Dials {@code uri} (ws, wss, http or https; the latter two mean ws and wss) as a framed WebSocket client.
-     * {@code headers} are added to the handshake. Fails with {@link UpstreamException} as {@link #dialRaw} does;
-     * a refused handshake is a 502.
+     * Dials {@code uri} (ws, wss, http or https; the latter two mean ws and wss) as a WebSocket client, on the
+     * calling I/O thread as {@link #dialRaw} does. {@code headers} are added to the handshake. Completes with a
+     * connection not yet started ({@link WebSocketConnection#start}); fails with {@link UpstreamException} as
+     * {@link #dialRaw} does, a refused handshake being a 502.
      */
-    CompletionStage<WebSocketChannel> dialWebSocket(URI uri, HeaderMap headers, Duration timeout);
-
-    /**
-     * Wraps an upgraded client connection as a framed, server-side WebSocket channel. Set its receive listener,
-     * then call {@code resumeReceives()}.
-     */
-    WebSocketChannel serverChannel(StreamConnection client, String subprotocol);
+    CompletionStage<WebSocketConnection> dialWebSocket(URI uri, HeaderMap headers, Duration timeout);
 
     /** Writes one access-log line for a closed WebSocket. */
     void accessLog(AccessLogEntry entry);

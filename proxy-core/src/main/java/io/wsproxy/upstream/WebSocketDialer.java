@@ -5,27 +5,23 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
-import io.undertow.websockets.core.WebSocketChannel;
-import io.undertow.websockets.core.protocol.version13.WebSocket13Channel;
-import io.undertow.websockets.extensions.NoopExtensionFunction;
 import io.wsproxy.spi.RawUpgrade;
 import io.wsproxy.spi.UpstreamException;
+import io.wsproxy.websocket.WebSocketConnection;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.xnio.IoUtils;
-import org.xnio.OptionMap;
 import org.xnio.XnioIoThread;
 
 /**
- * Dials framed WebSocket clients, for plugins that speak a protocol rather than splice bytes. It is the raw
- * upgrade with a key of its own, checked, then an Undertow client-side channel over the upgraded connection: one
- * way to dial, with the same TLS (host name checked), timeout and status mapping as the relay's.
+ * Dials WebSocket clients, for plugins that speak a protocol in messages rather than splice bytes. It is the raw
+ * upgrade with a key of its own, checked, then a client-side {@link WebSocketConnection} over the upgraded
+ * connection: one way to dial, with the same TLS (host name checked), timeout and status mapping as the relay's.
  */
 public final class WebSocketDialer {
     /** Whoever dials supplies these; Host comes from the URI dialled, not from a client of ours. */
@@ -40,7 +36,7 @@ public final class WebSocketDialer {
         this.bufferPool = bufferPool;
     }
 
-    public CompletionStage<WebSocketChannel> dial(URI uri, HeaderMap headers, XnioIoThread ioThread, Duration timeout) {
+    public CompletionStage<WebSocketConnection> dial(URI uri, HeaderMap headers, XnioIoThread ioThread, Duration timeout) {
         URI wsUri;
         try {
             wsUri = toWebSocket(uri);
@@ -56,10 +52,10 @@ public final class WebSocketDialer {
         String key = WebSocketKeys.newKey();
         request.put(Headers.SEC_WEB_SOCKET_KEY, key);
         request.put(Headers.SEC_WEB_SOCKET_VERSION, "13");
-        return raw.upgrade(wsUri, request, ioThread, timeout).thenApply(answer -> channel(wsUri, key, answer));
+        return raw.upgrade(wsUri, request, ioThread, timeout).thenApply(answer -> connection(wsUri, key, answer));
     }
 
-    private WebSocketChannel channel(URI uri, String key, RawUpgrade answer) {
+    private WebSocketConnection connection(URI uri, String key, RawUpgrade answer) {
         if (!answer.upgraded()) {
             throw new CompletionException(new UpstreamException(502, UpstreamDialer.describe(uri)
                     + " refused the WebSocket handshake: " + answer.status() + " " + answer.reason(), null));
@@ -69,9 +65,8 @@ public final class WebSocketDialer {
             throw new CompletionException(new UpstreamException(502, UpstreamDialer.describe(uri)
                     + " answered the handshake with a wrong Sec-WebSocket-Accept", null));
         }
-        return new WebSocket13Channel(answer.connection(), bufferPool, uri.toString(),
-                answer.headers().getFirst(Headers.SEC_WEB_SOCKET_PROTOCOL), true, false,
-                NoopExtensionFunction.INSTANCE, new HashSet<>(), OptionMap.EMPTY);
+        return WebSocketConnection.client(answer.connection(), bufferPool,
+                answer.headers().getFirst(Headers.SEC_WEB_SOCKET_PROTOCOL));
     }
 
     static URI toWebSocket(URI uri) throws URISyntaxException {

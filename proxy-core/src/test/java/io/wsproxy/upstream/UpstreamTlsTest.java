@@ -1,21 +1,24 @@
 package io.wsproxy.upstream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.undertow.util.HeaderMap;
-import io.undertow.websockets.core.WebSocketChannel;
 import io.wsproxy.spi.UpstreamException;
 import io.wsproxy.testing.EchoBackend;
 import io.wsproxy.testing.LeakDetectingPool;
+import io.wsproxy.testing.RecordingListener;
 import io.wsproxy.testing.TestProxy;
 import io.wsproxy.testing.TestTls;
+import io.wsproxy.websocket.WebSocketConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -24,7 +27,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Xnio;
 import org.xnio.XnioWorker;
@@ -45,18 +47,29 @@ class UpstreamTlsTest {
     }
 
     @Test
-    void framedDialChecksTheHostName() throws Exception {
+    void messagesGoBothWaysOverTlsAndTheHostNameIsChecked() throws Exception {
         Xnio xnio = Xnio.getInstance();
         XnioWorker worker = xnio.createWorker(OptionMap.EMPTY);
         LeakDetectingPool pool = new LeakDetectingPool(16 * 1024);
         try {
             UpstreamDialer tcp = new UpstreamDialer(pool, new UpstreamTls(xnio, TestTls.get().client()), OptionMap.EMPTY);
             WebSocketDialer dialer = new WebSocketDialer(new RawUpgradeDialer(tcp, pool), pool);
-            WebSocketChannel channel = dialer.dial(URI.create("wss://localhost:" + backend.port() + "/"), new HeaderMap(),
-                    worker.getIoThread(), Duration.ofSeconds(5)).toCompletableFuture().get(10, TimeUnit.SECONDS);
-            assertTrue(channel.isOpen());
-            assertTrue(channel.isClient());
-            IoUtils.safeClose(channel);
+            WebSocketConnection connection = dialer.dial(URI.create("wss://localhost:" + backend.port() + "/"),
+                    new HeaderMap(), worker.getIoThread(), Duration.ofSeconds(5)).toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            RecordingListener recorder = new RecordingListener();
+            // more than one TLS record each way: what the TLS layer holds must be read without a readiness event
+            byte[] big = "0123456789abcdef".repeat(4096).getBytes(StandardCharsets.UTF_8);
+            connection.ioThread().execute(() -> {
+                connection.start(recorder, 1 << 20);
+                connection.sendText("hello".getBytes(StandardCharsets.UTF_8), 0, 5);
+                connection.sendBinary(big, 0, big.length);
+            });
+            assertEquals("hello", recorder.next().asText());
+            assertArrayEquals(big, recorder.next().data());
+            connection.ioThread().execute(() -> connection.close(1000, "done"));
+            assertEquals(new RecordingListener.Closed(1000, "done"), recorder.awaitClosed());
+            pool.assertNoLeaks(Duration.ofSeconds(5));
             // the certificate names localhost only: the same server by address must be refused
             ExecutionException e = assertThrows(ExecutionException.class, () -> dialer.dial(
                     URI.create("wss://127.0.0.1:" + backend.port() + "/"), new HeaderMap(), worker.getIoThread(),

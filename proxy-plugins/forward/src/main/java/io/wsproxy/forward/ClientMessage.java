@@ -1,10 +1,13 @@
 package io.wsproxy.forward;
 
-/** What one client text frame is, as far as the forward protocol cares. */
+/** What one client text message is, as far as the forward protocol cares. */
 public sealed interface ClientMessage {
 
-    /** {@code {"type":"forward","url":U,"request":R}}; {@code request} is R's JSON text exactly as the client wrote it. */
-    record Forward(String url, String request) implements ClientMessage {
+    /**
+     * {@code {"type":"forward","url":U,"request":R}}; R's JSON text, exactly as the client wrote it, is the
+     * {@code requestLength} bytes at {@code requestOffset} of the message.
+     */
+    record Forward(String url, int requestOffset, int requestLength) implements ClientMessage {
     }
 
     /** {@code {"type":"connect","url":U}}: open U ahead of use. */

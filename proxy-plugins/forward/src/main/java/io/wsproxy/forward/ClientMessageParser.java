@@ -6,15 +6,16 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 
 /**
- * Classifies client texts in one streaming pass, strictly: an empty text or characters after the value make a
- * text "not JSON". Nothing is built in memory; the request is cut out of the text as the client wrote it, so it
- * reaches the server byte for byte.
+ * Classifies client texts (their UTF-8 bytes, as they arrived) in one streaming pass, strictly: an empty text or
+ * characters after the value make a text "not JSON". Nothing is built in memory; the request is located in the
+ * text as the client wrote it, so it reaches the server byte for byte.
  */
 public final class ClientMessageParser {
     private static final JsonFactory JSON = new JsonFactory();
 
-    public ClientMessage parse(String text) {
-        try (JsonParser parser = JSON.createParser(text)) {
+    /** Parses the first {@code length} bytes of {@code text}. */
+    public ClientMessage parse(byte[] text, int length) {
+        try (JsonParser parser = JSON.createParser(text, 0, length)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
                 return ClientMessage.NOT_JSON;
@@ -34,7 +35,7 @@ public final class ClientMessageParser {
         return ClientMessage.OTHER;
     }
 
-    private static ClientMessage readObject(JsonParser parser, String text) throws IOException {
+    private static ClientMessage readObject(JsonParser parser, byte[] text) throws IOException {
         String type = null;
         String url = null;
         boolean urlSeen = false;
@@ -62,7 +63,7 @@ public final class ClientMessageParser {
                 }
                 case "request" -> {
                     duplicate |= requestStart >= 0;
-                    requestStart = offset(parser.currentTokenLocation().getCharOffset());
+                    requestStart = offset(parser.currentTokenLocation().getByteOffset());
                     nested = value == JsonToken.START_OBJECT ? skipObjectSeeingForward(parser) : skip(parser);
                 }
                 default -> parser.skipChildren();
@@ -70,18 +71,19 @@ public final class ClientMessageParser {
             token = parser.nextToken();
             if (requestStart >= 0 && requestEnd < 0) {
                 // the next token (a field name or the closing brace) bounds the request's text
-                requestEnd = offset(parser.currentTokenLocation().getCharOffset());
+                requestEnd = offset(parser.currentTokenLocation().getByteOffset());
             }
         }
         if (token != JsonToken.END_OBJECT) {
             throw new IOException("unterminated object");
         }
-        return classify(type, url, urlSeen, duplicate, nested,
-                requestStart < 0 ? null : trimValue(text, requestStart, requestEnd));
+        int requestLength = requestStart < 0 ? -1 : trimmedLength(text, requestStart, requestEnd);
+        return classify(type, url, urlSeen, duplicate, nested, requestStart, requestLength);
     }
 
+    /** @param requestLength -1 when there is no request */
     private static ClientMessage classify(String type, String url, boolean urlSeen, boolean duplicate,
-                                          boolean nested, String request) {
+                                          boolean nested, int requestOffset, int requestLength) {
         if (type == null) {
             return ClientMessage.OTHER;
         }
@@ -90,10 +92,10 @@ public final class ClientMessageParser {
                 String problem = duplicate ? "duplicate field in envelope"
                         : !urlSeen ? "missing url"
                         : url == null ? "url must be a string"
-                        : request == null ? "missing request"
+                        : requestLength < 0 ? "missing request"
                         : nested ? "nested forward: a forward request cannot carry another forward"
                         : null;
-                return problem == null ? new ClientMessage.Forward(url, request) : new ClientMessage.Malformed(url, problem);
+                return problem == null ? new ClientMessage.Forward(url, requestOffset, requestLength) : new ClientMessage.Malformed(url, problem);
             }
             case "connect" -> {
                 String problem = duplicate ? "duplicate field in envelope"
@@ -131,22 +133,22 @@ public final class ClientMessageParser {
     }
 
     /** Between a value's start and the next token there may be white space and one comma: not part of the value. */
-    private static String trimValue(String text, int start, int end) {
+    private static int trimmedLength(byte[] text, int start, int end) {
         int e = end;
-        while (e > start && isSpaceOrComma(text.charAt(e - 1))) {
+        while (e > start && isSpaceOrComma(text[e - 1])) {
             e--;
         }
-        return text.substring(start, e);
+        return e - start;
     }
 
-    private static boolean isSpaceOrComma(char c) {
+    private static boolean isSpaceOrComma(byte c) {
         return c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
     }
 
-    private static int offset(long charOffset) throws IOException {
-        if (charOffset < 0 || charOffset > Integer.MAX_VALUE) {
-            throw new IOException("no character offset");
+    private static int offset(long byteOffset) throws IOException {
+        if (byteOffset < 0 || byteOffset > Integer.MAX_VALUE) {
+            throw new IOException("no byte offset");
         }
-        return (int) charOffset;
+        return (int) byteOffset;
     }
 }

@@ -5,8 +5,6 @@ final class CloseCodes {
     static final int NORMAL = 1000;
     static final int GOING_AWAY = 1001;
     static final int BAD_GATEWAY = 1014;
-    /** RFC 6455 5.5: a control frame's payload is at most 125 bytes, two of which are the code. */
-    static final int MAX_REASON_BYTES = 123;
 
     private CloseCodes() {
     }
@@ -23,12 +21,8 @@ final class CloseCodes {
         };
     }
 
-    static String reason(String reason) {
-        return reason == null ? "" : Utf8.truncate(reason, MAX_REASON_BYTES);
-    }
-
-    /** The lifecycle-sync reason: names the server as the client wrote it, cut to fit a close frame. */
+    /** The lifecycle-sync reason: names the server as the client wrote it (the connection cuts it to fit a frame). */
     static String upstreamClosed(String url) {
-        return reason("upstream closed: " + url);
+        return "upstream closed: " + url;
     }
 }

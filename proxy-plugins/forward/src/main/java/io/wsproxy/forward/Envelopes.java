@@ -17,11 +17,9 @@ public final class Envelopes {
         return "{\"type\":\"forward\",\"url\":" + quote(url) + ",\"forward\":";
     }
 
-    /** Embeds {@code message} whole when it is JSON, else as a JSON string. */
-    public static String wrap(String prefix, String message) {
-        String embedded = isJson(message) ? message : quote(message);
-        return new StringBuilder(prefix.length() + embedded.length() + 1).append(prefix).append(embedded).append('}')
-                .toString();
+    /** Embeds a message that is not JSON as a JSON string (a JSON one goes in whole: {@code prefix}, it, a brace). */
+    public static String wrapAsString(String prefix, String message) {
+        return prefix + quote(message) + '}';
     }
 
     public static String error(String url, int status, String message) {
@@ -37,9 +35,9 @@ public final class Envelopes {
         return "{\"type\":\"event\",\"event\":{\"type\":\"disconnected\",\"url\":" + quote(url) + "}}";
     }
 
-    /** Strict: exactly one JSON value, nothing after it. */
-    public static boolean isJson(String text) {
-        try (JsonParser parser = JSON.createParser(text)) {
+    /** Strict: the first {@code length} bytes of {@code text} are exactly one JSON value, nothing after it. */
+    public static boolean isJson(byte[] text, int length) {
+        try (JsonParser parser = JSON.createParser(text, 0, length)) {
             if (parser.nextToken() == null) {
                 return false;
             }

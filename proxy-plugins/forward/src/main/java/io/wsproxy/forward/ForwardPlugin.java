@@ -1,18 +1,17 @@
 package io.wsproxy.forward;
 
-import io.undertow.websockets.core.WebSocketChannel;
 import io.wsproxy.spi.HandshakeResult;
 import io.wsproxy.spi.InvalidOptionsException;
 import io.wsproxy.spi.ProxyPlugin;
 import io.wsproxy.spi.RuleInfo;
 import io.wsproxy.spi.UpgradeListener;
 import io.wsproxy.spi.UpgradeRequest;
+import io.wsproxy.websocket.WebSocketConnection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.pf4j.Extension;
-import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 
 /**
@@ -49,20 +48,24 @@ public class ForwardPlugin implements ProxyPlugin {
                 .thenApply(target -> accept(context, target));
     }
 
-    private static HandshakeResult accept(ForwardContext context, WebSocketChannel target) {
-        String subprotocol = target == null ? null : target.getSubProtocol();
-        Map<String, List<String>> headers = subprotocol == null || subprotocol.isEmpty()
+    private static HandshakeResult accept(ForwardContext context, WebSocketConnection target) {
+        String subprotocol = target == null ? "" : target.subprotocol();
+        Map<String, List<String>> headers = subprotocol.isEmpty()
                 ? Map.of()
                 : Map.of("Sec-WebSocket-Protocol", List.of(subprotocol));
         return new HandshakeResult.Accept(headers, new UpgradeListener() {
             @Override
             public void upgraded(StreamConnection client) {
-                new ForwardSession(context, context.services().serverChannel(client, subprotocol), target).start();
+                WebSocketConnection connection = WebSocketConnection.server(client, context.services().bufferPool(),
+                        subprotocol);
+                new ForwardSession(context, connection, target).start();
             }
 
             @Override
             public void abandoned() {
-                IoUtils.safeClose(target);
+                if (target != null) {
+                    target.abort();
+                }
             }
         });
     }

@@ -1,14 +1,10 @@
 package io.wsproxy.forward;
 
-import io.undertow.websockets.core.BufferedBinaryMessage;
-import io.undertow.websockets.core.BufferedTextMessage;
-import io.undertow.websockets.core.CloseMessage;
-import io.undertow.websockets.core.WebSocketChannel;
-import io.undertow.websockets.core.WebSockets;
 import io.wsproxy.spi.AccessLogEntry;
 import io.wsproxy.spi.ProxySession;
 import io.wsproxy.spi.SessionRegistration;
-import java.nio.ByteBuffer;
+import io.wsproxy.websocket.WebSocketConnection;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,37 +12,36 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.xnio.Pooled;
 
 /**
  * One client connection speaking the forward protocol.
  *
- * <p>Its state lives on the client connection's I/O thread. The core dials upstreams on the calling I/O thread,
- * so today every upstream of a session lives on that thread too; events are still moved there explicitly, and
- * the counters that writes settle stay thread-safe, so nothing breaks should an upstream live elsewhere. A slow
- * server delays nobody else because each has its own bounded queue, and each server's messages stay in order.
+ * <p>Its state lives on the client connection's I/O thread, and so do its upstreams: the core dials on the calling
+ * I/O thread. Messages are handled as the bytes they arrived as: a request is cut out of the client's text and
+ * written to its server, a server's JSON reply is written inside its envelope, each copied once. A slow server
+ * delays nobody else because each has its own bounded queue, and each server's messages stay in order.
  */
-final class ForwardSession implements ProxySession, UpstreamLink.Events {
+final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSocketConnection.Listener {
     private static final Logger log = LoggerFactory.getLogger(ForwardSession.class);
     /** A server may send larger messages than a client (the target's replies, for one): bounded all the same. */
     static final long MAX_UPSTREAM_MESSAGE_BYTES = 16L << 20;
 
     private final ForwardContext context;
     private final ForwardOptions options;
-    private final WebSocketChannel client;
+    private final WebSocketConnection client;
     private final Executor thread;
     private final ClientSink sink;
     private final ClientMessageParser parser = new ClientMessageParser();
     private final UpstreamLink target;
-    private final WebSocketChannel targetChannel;
+    private final WebSocketConnection targetConnection;
     private final Map<String, UpstreamLink> upstreams = new HashMap<>();
     private final long startNanos = System.nanoTime();
-    private final AtomicLong bytesFromClient = new AtomicLong();
-    private final AtomicLong bytesFromUpstreams = new AtomicLong();
-    private final AtomicLong droppedBinary = new AtomicLong();
+    private final Runnable resumeClient;
+    private long bytesFromClient;
+    private long bytesFromUpstreams;
+    private long droppedBinary;
     private int forwardedCount;
     /**
      * Self links are not forwarded servers and do not count against {@code maxUpstreams}, but links are keyed by
@@ -55,32 +50,27 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
      */
     private int selfCount;
     private boolean closed;
-    private volatile int clientCloseCode = 1006;
-    private volatile String clientCloseReason = "";
     private SessionRegistration registration;
-    private final TurnFlusher clientFlusher;
 
-    /** @param targetChannel the rule's target, dialled during the handshake; null for a rule without a target */
-    ForwardSession(ForwardContext context, WebSocketChannel client, WebSocketChannel targetChannel) {
+    /** @param targetConnection the rule's target, dialled during the handshake; null for a rule without a target */
+    ForwardSession(ForwardContext context, WebSocketConnection client, WebSocketConnection targetConnection) {
         this.context = context;
         this.options = context.options();
         this.client = client;
         this.thread = onThreadOf(client);
-        this.clientFlusher = TurnFlusher.install(client);
-        this.sink = new ClientSink(client, clientFlusher, options.queueBytes());
-        this.target = targetChannel == null ? null : newLink(UpstreamLink.Role.TARGET, null);
-        this.targetChannel = targetChannel;
+        this.sink = new ClientSink(client, options.queueBytes());
+        this.target = targetConnection == null ? null : newLink(UpstreamLink.Role.TARGET, null);
+        this.targetConnection = targetConnection;
+        this.resumeClient = client::resumeReceives;
     }
 
     /** Called on the client connection's I/O thread once the 101 is out. */
     void start() {
         registration = context.services().register(this);
-        client.getReceiveSetter().set(new ClientReader());
-        client.getCloseSetter().set(ch -> thread.execute(this::clientClosed));
         if (target != null) {
-            target.attach(targetChannel);
+            target.attach(targetConnection);
         }
-        client.resumeReceives();
+        client.start(this, options.maxMessageBytes());
     }
 
     @Override
@@ -90,24 +80,35 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
 
     // ---- client messages, on the session's thread
 
-    private void clientText(String text) {
-        long size = Utf8.length(text);
-        bytesFromClient.addAndGet(size);
-        ClientMessage message = parser.parse(text);
+    @Override
+    public void onText(WebSocketConnection from, byte[] data, int length) {
+        bytesFromClient += length;
+        ClientMessage message = parser.parse(data, length);
         if (message instanceof ClientMessage.Forward f) {
-            forward(f.url(), f.request());
+            forward(f.url(), data, f.requestOffset(), f.requestLength());
         } else if (message instanceof ClientMessage.Connect c) {
             connect(c.url());
         } else if (message instanceof ClientMessage.Ping) {
-            ping(text, size);
+            ping(data, length);
         } else if (message instanceof ClientMessage.Malformed m) {
             sink.send(Envelopes.error(m.url(), 400, m.reason()));
         } else {
-            toTarget(text, size);
+            toTarget(data, length);
         }
     }
 
-    private void forward(String url, String request) {
+    @Override
+    public void onBinary(WebSocketConnection from, byte[] data, int length) {
+        bytesFromClient += length;
+        if (target == null) {
+            sink.send(Envelopes.error(null, 400, "binary messages need a rule target"));
+            return;
+        }
+        target.offerBinary(data, length);
+        throttleClientIfTargetLags();
+    }
+
+    private void forward(String url, byte[] data, int offset, int length) {
         UpstreamLink link = upstreams.get(url);
         if (link == null) {
             link = open(url, false);
@@ -115,11 +116,10 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
                 return;
             }
         }
-        if (link.offer(request) != UpstreamLink.Offer.ACCEPTED) {
+        if (link.offer(data, offset, length) != UpstreamLink.Offer.ACCEPTED) {
             sink.send(Envelopes.error(url, 503, "send queue full for " + url));
         }
     }
-
     private void connect(String url) {
         if (upstreams.containsKey(url)) {
             sink.send(Envelopes.connectResponse(false));
@@ -165,37 +165,24 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         return link;
     }
 
-    private void ping(String text, long size) {
+    private void ping(byte[] data, int length) {
         if (target != null) {
-            toTarget(text, size);
+            toTarget(data, length);
         }
         for (UpstreamLink link : upstreams.values()) {
             if (link.isOpen()) {
                 // a full queue already tells that server is behind; a ping more would not help
-                link.offer(text, size);
+                link.offer(data, 0, length);
             }
         }
     }
 
-    private void toTarget(String text, long size) {
+    private void toTarget(byte[] data, int length) {
         if (target == null) {
             sink.send(Envelopes.error(null, 400, "this rule has no target: only forward, connect and ping are accepted"));
             return;
         }
-        target.offer(text, size);
-        throttleClientIfTargetLags();
-    }
-
-    /** Takes ownership of {@code data}. */
-    private void clientBinary(Pooled<ByteBuffer[]> data) {
-        long size = size(data);
-        bytesFromClient.addAndGet(size);
-        if (target == null) {
-            data.free();
-            sink.send(Envelopes.error(null, 400, "binary messages need a rule target"));
-            return;
-        }
-        target.offerBinary(data, size);
+        target.offer(data, 0, length);
         throttleClientIfTargetLags();
     }
 
@@ -203,7 +190,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     private void throttleClientIfTargetLags() {
         if (target.overLimit()) {
             client.suspendReceives();
-            target.whenDrained(() -> thread.execute(client::resumeReceives));
+            target.whenDrained(resumeClient);
         }
     }
 
@@ -217,7 +204,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     }
 
     @Override
-    public void dialFailed(UpstreamLink link, int status, String message, List<String> unsent) {
+    public void dialFailed(UpstreamLink link, int status, String message, int unsent) {
         forget(link);
         if (closed) {
             return;
@@ -226,7 +213,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
             sink.send(Envelopes.connectResponse(false));
         }
         String text = (status == 504 ? "connect timeout: " : "unreachable: ") + message;
-        for (int n = unsent.size(); n > 0; n--) {
+        for (int n = unsent; n > 0; n--) {
             sink.send(Envelopes.error(link.url(), status, text));
         }
     }
@@ -250,31 +237,27 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
     }
 
     @Override
-    public void text(UpstreamLink link, WebSocketChannel from, String text) {
-        long size = Utf8.length(text);
-        bytesFromUpstreams.addAndGet(size);
+    public void text(UpstreamLink link, byte[] data, int length) {
+        bytesFromUpstreams += length;
         if (link.role() == UpstreamLink.Role.TARGET) {
-            sink.send(text, size);
+            sink.send(data, length);
+        } else if (Envelopes.isJson(data, length)) {
+            sink.sendWrapped(link.wrapPrefixBytes(), data, length);
         } else {
-            String envelope = Envelopes.wrap(link.wrapPrefix(), text);
-            // a JSON message went in as it is, so its size is known; only a quoted one must be measured again
-            boolean verbatim = envelope.length() == link.wrapPrefix().length() + text.length() + 1;
-            sink.send(envelope, verbatim ? link.wrapPrefixBytes() + size + 1 : Utf8.length(envelope));
+            sink.send(Envelopes.wrapAsString(link.wrapPrefix(), new String(data, 0, length, StandardCharsets.UTF_8)));
         }
-        sink.pauseIfOverloaded(from);
+        sink.pauseIfOverloaded(link);
     }
 
     @Override
-    public void binary(UpstreamLink link, WebSocketChannel from, Pooled<ByteBuffer[]> data) {
-        long size = size(data);
-        bytesFromUpstreams.addAndGet(size);
+    public void binary(UpstreamLink link, byte[] data, int length) {
+        bytesFromUpstreams += length;
         if (link.role() == UpstreamLink.Role.TARGET) {
-            sink.sendBinary(data, size);
-            sink.pauseIfOverloaded(from);
+            sink.sendBinary(data, length);
+            sink.pauseIfOverloaded(link);
         } else {
             // the envelope protocol is text: a server's binary frame has no place in it
-            data.free();
-            droppedBinary.incrementAndGet();
+            droppedBinary++;
         }
     }
 
@@ -290,13 +273,14 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         }
     }
 
-    private void clientClosed() {
+    @Override
+    public void onClosed(WebSocketConnection from, int code, String reason) {
         if (closed) {
             return;
         }
         closed = true;
-        closeUpstreams(CloseCodes.sendable(clientCloseCode, false), clientCloseReason);
-        finish(clientCloseCode, "client");
+        closeUpstreams(CloseCodes.sendable(code, false), reason);
+        finish(code, "client");
     }
 
     /** The proxy ends the session: the client gets {@code code}, every upstream is closed. */
@@ -310,9 +294,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
             return;
         }
         closed = true;
-        WebSockets.sendClose(code, CloseCodes.reason(reason), client, null);
-        clientFlusher.schedule();
-        ForcedClose.arm(client);
+        client.close(code, reason);
         closeUpstreams(CloseCodes.GOING_AWAY, "client connection closed");
         finish(loggedCode, closedBy);
     }
@@ -334,21 +316,20 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
         if (registration != null) {
             registration.close();
         }
-        long dropped = droppedBinary.get();
-        if (dropped > 0) {
+        if (droppedBinary > 0) {
             log.info("{}: dropped {} binary messages from forwarded servers (the envelope protocol is text)",
-                    this, dropped);
+                    this, droppedBinary);
         }
         context.services().accessLog(new AccessLogEntry(context.rule().name(),
                 String.valueOf(context.clientAddress()),
                 context.targetUri() == null ? "(forward hub)" : context.targetUri().toString(),
-                Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient.get(), bytesFromUpstreams.get(),
+                Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient, bytesFromUpstreams,
                 code, closedBy));
     }
 
     /** The client connection's I/O thread; a task refused because the worker is stopping dies with its channels. */
-    private static Executor onThreadOf(WebSocketChannel client) {
-        Executor io = client.getIoThread();
+    private static Executor onThreadOf(WebSocketConnection client) {
+        Executor io = client.ioThread();
         return task -> {
             try {
                 io.execute(task);
@@ -360,44 +341,6 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events {
 
     private UpstreamLink newLink(UpstreamLink.Role role, String url) {
         return new UpstreamLink(role, url, options.queueBytes(), MAX_UPSTREAM_MESSAGE_BYTES, thread, this);
-    }
-
-    private static long size(Pooled<ByteBuffer[]> data) {
-        long size = 0;
-        for (ByteBuffer b : data.getResource()) {
-            size += b.remaining();
-        }
-        return size;
-    }
-
-    private final class ClientReader extends FlushingReader {
-        ClientReader() {
-            super(clientFlusher, options.maxMessageBytes());
-        }
-
-        @Override
-        protected void onFullTextMessage(WebSocketChannel ch, BufferedTextMessage message) {
-            if (!closed) {
-                clientText(message.getData());
-            }
-        }
-
-        @Override
-        protected void onFullBinaryMessage(WebSocketChannel ch, BufferedBinaryMessage message) {
-            // getData() hands the buffers over once: a second call would find them gone
-            Pooled<ByteBuffer[]> data = message.getData();
-            if (closed) {
-                data.free();
-            } else {
-                clientBinary(data);
-            }
-        }
-
-        @Override
-        protected void onCloseMessage(CloseMessage message, WebSocketChannel ch) {
-            clientCloseCode = message.getCode();
-            clientCloseReason = message.getReason();
-        }
     }
 
     @Override

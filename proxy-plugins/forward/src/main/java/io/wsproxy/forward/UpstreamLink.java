@@ -1,32 +1,22 @@
 package io.wsproxy.forward;
 
-import io.undertow.websockets.core.BufferedBinaryMessage;
-import io.undertow.websockets.core.BufferedTextMessage;
-import io.undertow.websockets.core.CloseMessage;
-import io.undertow.websockets.core.WebSocketCallback;
-import io.undertow.websockets.core.WebSocketChannel;
-import io.undertow.websockets.core.WebSockets;
 import io.wsproxy.spi.UpstreamException;
-import java.nio.ByteBuffer;
+import io.wsproxy.websocket.WebSocketConnection;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongConsumer;
-import org.xnio.IoUtils;
-import org.xnio.Pooled;
 
 /**
- * One upstream WebSocket of a client connection: its state, its bounded send queue, its reader.
+ * One upstream WebSocket of a client connection: its state, its bounded send queue, its messages.
  *
- * <p>State and queue belong to the session's thread (the client connection's I/O thread): every send starts
- * there, so one upstream's messages go out in the order the client sent them, and nothing here waits for the
- * upstream. Only the byte count is shared with the threads that finish writes.
+ * <p>Everything here happens on the session's thread (the client connection's I/O thread), which is also the
+ * upstream connection's: the core dials on the calling I/O thread. So one upstream's messages go out in the order
+ * the client sent them, and nothing here waits for the upstream.
  */
-final class UpstreamLink {
+final class UpstreamLink implements WebSocketConnection.Listener {
 
     /** What the upstream is to the client connection. */
     enum Role {
@@ -42,44 +32,34 @@ final class UpstreamLink {
 
     private enum State { CONNECTING, OPEN, CLOSED }
 
-    /** The session's side. {@link #text} and {@link #binary} run on the upstream's thread, the rest on the session's. */
+    /** The session's side, called on the session's thread. Message arrays are valid only during the call. */
     interface Events {
         void opened(UpstreamLink link);
 
-        void dialFailed(UpstreamLink link, int status, String message, List<String> unsent);
+        /** @param unsent how many messages waited for the dial and are lost with it */
+        void dialFailed(UpstreamLink link, int status, String message, int unsent);
 
         void lost(UpstreamLink link, int code, String reason);
 
-        void text(UpstreamLink link, WebSocketChannel from, String text);
+        void text(UpstreamLink link, byte[] data, int length);
 
-        /** Takes ownership of {@code data}. */
-        void binary(UpstreamLink link, WebSocketChannel from, Pooled<ByteBuffer[]> data);
+        void binary(UpstreamLink link, byte[] data, int length);
     }
 
     private final Role role;
     private final String url;
     private final String wrapPrefix;
-    private final long wrapPrefixBytes;
+    private final byte[] wrapPrefixBytes;
     private final long queueBytes;
     private final long maxMessageBytes;
     private final Executor sessionThread;
     private final Events events;
 
-    private final AtomicLong pending = new AtomicLong();
-    private final AtomicBoolean waitingForDrain = new AtomicBoolean();
-    private volatile Runnable onDrained;
-    private final LongConsumer sent = size -> {
-        pending.addAndGet(-size);
-        drainedCheck();
-    };
-
-    private final ArrayDeque<String> waiting = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> waiting = new ArrayDeque<>();
+    private long waitingBytes;
     private State state = State.CONNECTING;
-    private WebSocketChannel channel;
-    private TurnFlusher flusher;
-    private volatile boolean closedByUs;
-    private volatile int closeCode = 1006;
-    private volatile String closeReason = "";
+    private WebSocketConnection connection;
+    private boolean closedByUs;
     private int connectRequests;
 
     /**
@@ -90,7 +70,7 @@ final class UpstreamLink {
         this.role = role;
         this.url = url;
         this.wrapPrefix = url == null ? null : Envelopes.wrapPrefix(url);
-        this.wrapPrefixBytes = wrapPrefix == null ? 0 : Utf8.length(wrapPrefix);
+        this.wrapPrefixBytes = wrapPrefix == null ? null : wrapPrefix.getBytes(StandardCharsets.UTF_8);
         this.queueBytes = queueBytes;
         this.maxMessageBytes = maxMessageBytes;
         this.sessionThread = sessionThread;
@@ -109,8 +89,8 @@ final class UpstreamLink {
         return wrapPrefix;
     }
 
-    /** {@link #wrapPrefix()}'s length in UTF-8, measured once. */
-    long wrapPrefixBytes() {
+    /** {@link #wrapPrefix()} in UTF-8, encoded once. */
+    byte[] wrapPrefixBytes() {
         return wrapPrefixBytes;
     }
 
@@ -118,8 +98,9 @@ final class UpstreamLink {
         return state == State.OPEN;
     }
 
+    /** What waits for the dial, or for the socket. */
     long pendingBytes() {
-        return pending.get();
+        return waitingBytes + (connection == null ? 0 : connection.pendingBytes());
     }
 
     /** Counts a {@code connect} request to answer when the dial ends. */
@@ -134,61 +115,66 @@ final class UpstreamLink {
     }
 
     /** Waits for the dial (on any thread), then continues on the session's thread. */
-    void dialing(CompletionStage<WebSocketChannel> dial) {
-        dial.whenComplete((ch, error) -> sessionThread.execute(() -> dialed(ch, error)));
+    void dialing(CompletionStage<WebSocketConnection> dial) {
+        dial.whenComplete((dialed, error) -> sessionThread.execute(() -> dialed(dialed, error)));
     }
 
-    /** For a channel dialled before the session existed (the target, dialled during the handshake). */
-    void attach(WebSocketChannel ch) {
-        dialed(ch, null);
+    /** For a connection dialled before the session existed (the target, dialled during the handshake). */
+    void attach(WebSocketConnection dialed) {
+        dialed(dialed, null);
     }
 
     /**
-     * Queues {@code text} for the upstream; refused when what already waits plus {@code text} would pass
-     * {@code queueBytes}. The target is never refused: the session stops reading the client instead.
+     * Queues a text of {@code length} bytes (valid UTF-8) for the upstream; refused when what already waits plus
+     * it would pass {@code queueBytes}. The target is never refused: the session stops reading the client instead.
      */
-    Offer offer(String text) {
-        return offer(text, Utf8.length(text));
-    }
-
-    /** @param size {@code text}'s length in UTF-8 */
-    Offer offer(String text, long size) {
+    Offer offer(byte[] data, int offset, int length) {
         if (state == State.CLOSED) {
             return Offer.CLOSED;
         }
-        if (role != Role.TARGET && pending.get() + size > queueBytes) {
+        if (role != Role.TARGET && pendingBytes() + length > queueBytes) {
             return Offer.FULL;
         }
-        pending.addAndGet(size);
         if (state == State.CONNECTING) {
-            waiting.add(text);
+            waiting.add(Arrays.copyOfRange(data, offset, offset + length));
+            waitingBytes += length;
         } else {
-            WebSockets.sendText(text, channel, new CountedWrite(size, null, sent));
-            flusher.schedule();
+            connection.sendText(data, offset, length);
         }
         return Offer.ACCEPTED;
     }
 
-    /** The target only: relays a client's binary message of {@code size} bytes, taking ownership of {@code data}. */
-    void offerBinary(Pooled<ByteBuffer[]> data, long size) {
-        if (state != State.OPEN) {
-            data.free();
-            return;
+    /** The target only: relays a client's binary message. */
+    void offerBinary(byte[] data, int length) {
+        if (state == State.OPEN) {
+            connection.sendBinary(data, 0, length);
         }
-        pending.addAndGet(size);
-        WebSockets.sendBinary(data.getResource(), channel, new CountedWrite(size, data, sent));
-        flusher.schedule();
     }
 
     boolean overLimit() {
-        return pending.get() > queueBytes;
+        return pendingBytes() > queueBytes;
     }
 
-    /** Runs {@code action} once (on a writer's thread) when what waits falls to half the limit. */
+    /** Runs {@code action} once when what waits falls to half the limit (at once if it has, or if nothing is open). */
     void whenDrained(Runnable action) {
-        onDrained = action;
-        waitingForDrain.set(true);
-        drainedCheck();
+        if (connection == null) {
+            action.run();
+        } else {
+            connection.whenPendingAtMost(queueBytes / 2, action);
+        }
+    }
+
+    /** Stops reading the upstream until {@link #resumeReceives()}: the client is behind. */
+    void suspendReceives() {
+        if (connection != null) {
+            connection.suspendReceives();
+        }
+    }
+
+    void resumeReceives() {
+        if (connection != null) {
+            connection.resumeReceives();
+        }
     }
 
     /** Closes from our side: no {@link Events#lost} follows. */
@@ -199,94 +185,65 @@ final class UpstreamLink {
         closedByUs = true;
         state = State.CLOSED;
         waiting.clear();
-        if (channel != null) {
-            closeChannel(channel, CloseCodes.sendable(code, false), CloseCodes.reason(reason));
+        waitingBytes = 0;
+        if (connection != null) {
+            connection.close(CloseCodes.sendable(code, false), reason);
         }
     }
 
-    private void dialed(WebSocketChannel ch, Throwable error) {
+    private void dialed(WebSocketConnection dialed, Throwable error) {
+        if (dialed != null && dialed.ioThread() != Thread.currentThread()) {
+            // never so today (the core dials on the calling I/O thread); a session's state has no locks
+            dialed.abort();
+            dialed = null;
+            error = new UpstreamException(502, "upstream connection opened on another I/O thread", null);
+        }
         if (state == State.CLOSED) {
-            if (ch != null) {
-                closeChannel(ch, CloseCodes.GOING_AWAY, "client connection closed");
+            if (dialed != null) {
+                dialed.start(this, maxMessageBytes); // closedByUs: nothing it reports reaches the session
+                dialed.close(CloseCodes.GOING_AWAY, "client connection closed");
             }
             return;
         }
         if (error != null) {
             state = State.CLOSED;
-            List<String> unsent = List.copyOf(waiting);
+            int unsent = waiting.size();
             waiting.clear();
-            pending.set(0);
+            waitingBytes = 0;
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             int status = cause instanceof UpstreamException ue ? ue.status() : 502;
             String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
             events.dialFailed(this, status, message, unsent);
             return;
         }
-        channel = ch;
-        flusher = TurnFlusher.install(ch);
-        ch.getReceiveSetter().set(new Reader());
-        ch.getCloseSetter().set(closed -> sessionThread.execute(this::channelClosed));
+        connection = dialed;
         state = State.OPEN;
-        String text;
+        dialed.start(this, maxMessageBytes);
+        byte[] text;
         while ((text = waiting.poll()) != null) {
-            WebSockets.sendText(text, ch, new CountedWrite(Utf8.length(text), null, sent));
+            dialed.sendText(text, 0, text.length);
         }
-        flusher.schedule();
-        ch.resumeReceives();
+        waitingBytes = 0;
         events.opened(this);
     }
 
-    private void channelClosed() {
+    @Override
+    public void onText(WebSocketConnection from, byte[] data, int length) {
+        events.text(this, data, length);
+    }
+
+    @Override
+    public void onBinary(WebSocketConnection from, byte[] data, int length) {
+        events.binary(this, data, length);
+    }
+
+    @Override
+    public void onClosed(WebSocketConnection from, int code, String reason) {
         if (closedByUs) {
             return;
         }
         state = State.CLOSED;
-        events.lost(this, closeCode, closeReason);
-    }
-
-    private void drainedCheck() {
-        if (pending.get() <= queueBytes / 2 && waitingForDrain.compareAndSet(true, false)) {
-            onDrained.run();
-        }
-    }
-
-    private static void closeChannel(WebSocketChannel ch, int code, String reason) {
-        WebSockets.sendClose(code, reason, ch, new WebSocketCallback<Void>() {
-            @Override
-            public void complete(WebSocketChannel channel, Void context) {
-            }
-
-            @Override
-            public void onError(WebSocketChannel channel, Void context, Throwable throwable) {
-                IoUtils.safeClose(channel);
-            }
-        });
-        ch.flush(); // explicit flush is on for our channels
-        // an upstream that never answers our close frame must not keep its socket
-        ForcedClose.arm(ch);
-    }
-
-    private final class Reader extends FlushingReader {
-        Reader() {
-            super(flusher, maxMessageBytes);
-        }
-
-        @Override
-        protected void onFullTextMessage(WebSocketChannel ch, BufferedTextMessage message) {
-            events.text(UpstreamLink.this, ch, message.getData());
-        }
-
-        @Override
-        protected void onFullBinaryMessage(WebSocketChannel ch, BufferedBinaryMessage message) {
-            // getData() hands the buffers over once: a second call would find them gone
-            events.binary(UpstreamLink.this, ch, message.getData());
-        }
-
-        @Override
-        protected void onCloseMessage(CloseMessage message, WebSocketChannel ch) {
-            closeCode = message.getCode();
-            closeReason = message.getReason();
-        }
+        events.lost(this, code, reason);
     }
 
     @Override

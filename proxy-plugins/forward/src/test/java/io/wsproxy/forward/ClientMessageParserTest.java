@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -11,31 +13,50 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ClientMessageParserTest {
     private final ClientMessageParser parser = new ClientMessageParser();
 
+    /** A forward as the test reads it: the request cut out of the message. */
+    private record ForwardText(String url, String request) {
+    }
+
+    private static ForwardText forward(String url, String request) {
+        return new ForwardText(url, request);
+    }
+
+    /** Parses {@code text}'s bytes from an array longer than the message, as the connection's buffer is. */
+    private Object parse(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        byte[] buffer = Arrays.copyOf(bytes, bytes.length + 8);
+        Arrays.fill(buffer, bytes.length, buffer.length, (byte) '}');
+        ClientMessage message = parser.parse(buffer, bytes.length);
+        return message instanceof ClientMessage.Forward f
+                ? new ForwardText(f.url(), new String(buffer, f.requestOffset(), f.requestLength(), StandardCharsets.UTF_8))
+                : message;
+    }
+
     @Test
     void forwardKeepsTheRequestTextExactlyAsWritten() {
         String request = "{ \"type\" : \"request\", \"request\": {\"a\": [1, 2.50, \"x\\u0041\"]} }";
-        ClientMessage m = parser.parse("{\"type\":\"forward\",\"url\":\"wss://a.example/x\",\"request\":" + request + "}");
-        assertEquals(new ClientMessage.Forward("wss://a.example/x", request), m);
+        Object m = parse("{\"type\":\"forward\",\"url\":\"wss://a.example/x\",\"request\":" + request + "}");
+        assertEquals(forward("wss://a.example/x", request), m);
     }
 
     @Test
     void requestMayComeFirstAndBeFollowedByWhiteSpaceAndFields() {
-        ClientMessage m = parser.parse("{ \"request\" : [1, {\"b\":null}]  ,\n \"url\":\"ws://h\", \"type\":\"forward\" }");
-        assertEquals(new ClientMessage.Forward("ws://h", "[1, {\"b\":null}]"), m);
+        Object m = parse("{ \"request\" : [1, {\"b\":null}]  ,\n \"url\":\"ws://h\", \"type\":\"forward\" }");
+        assertEquals(forward("ws://h", "[1, {\"b\":null}]"), m);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"\"a, b\"", "12.5e3", "true", "null", "\"\"", "-0", "[]", "{}"})
     void anyJsonValueIsARequest(String request) {
-        assertEquals(new ClientMessage.Forward("ws://h", request),
-                parser.parse("{\"type\":\"forward\",\"url\":\"ws://h\",\"request\":" + request + "}"));
-        assertEquals(new ClientMessage.Forward("ws://h", request),
-                parser.parse("{\"type\":\"forward\",\"request\":" + request + " , \"url\":\"ws://h\"}"));
+        assertEquals(forward("ws://h", request),
+                parse("{\"type\":\"forward\",\"url\":\"ws://h\",\"request\":" + request + "}"));
+        assertEquals(forward("ws://h", request),
+                parse("{\"type\":\"forward\",\"request\":" + request + " , \"url\":\"ws://h\"}"));
     }
 
     @Test
     void nestedForwardIsMalformedAndNamesTheOuterUrl() {
-        ClientMessage m = parser.parse("{\"type\":\"forward\",\"url\":\"ws://a\",\"request\":"
+        Object m = parse("{\"type\":\"forward\",\"url\":\"ws://a\",\"request\":"
                 + "{\"url\":\"ws://b\",\"type\":\"forward\",\"request\":{}}}");
         ClientMessage.Malformed malformed = assertInstanceOf(ClientMessage.Malformed.class, m);
         assertEquals("ws://a", malformed.url());
@@ -44,42 +65,42 @@ class ClientMessageParserTest {
     @Test
     void forwardDeeperInsideTheRequestIsNotNested() {
         String request = "{\"type\":\"request\",\"request\":{\"type\":\"forward\"}}";
-        assertEquals(new ClientMessage.Forward("ws://a", request),
-                parser.parse("{\"type\":\"forward\",\"url\":\"ws://a\",\"request\":" + request + "}"));
+        assertEquals(forward("ws://a", request),
+                parse("{\"type\":\"forward\",\"url\":\"ws://a\",\"request\":" + request + "}"));
     }
 
     @Test
     void forwardWithoutUrlOrRequestIsMalformed() {
         assertEquals(new ClientMessage.Malformed(null, "missing url"),
-                parser.parse("{\"type\":\"forward\",\"request\":{}}"));
+                parse("{\"type\":\"forward\",\"request\":{}}"));
         assertEquals(new ClientMessage.Malformed("ws://a", "missing request"),
-                parser.parse("{\"type\":\"forward\",\"url\":\"ws://a\"}"));
+                parse("{\"type\":\"forward\",\"url\":\"ws://a\"}"));
         assertEquals(new ClientMessage.Malformed(null, "url must be a string"),
-                parser.parse("{\"type\":\"forward\",\"url\":5,\"request\":{}}"));
+                parse("{\"type\":\"forward\",\"url\":5,\"request\":{}}"));
     }
 
     @Test
     void duplicateEnvelopeFieldsAreMalformed() {
         assertInstanceOf(ClientMessage.Malformed.class,
-                parser.parse("{\"type\":\"forward\",\"url\":\"ws://a\",\"url\":\"ws://b\",\"request\":{}}"));
+                parse("{\"type\":\"forward\",\"url\":\"ws://a\",\"url\":\"ws://b\",\"request\":{}}"));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", "   ", "{", "{\"type\":\"forward\"", "nope", "{} {}", "{}x", "[1,]", "{'a':1}",
             "{\"a\":1,}", "\"unterminated", "{\"type\":\"forward\",\"url\":\"ws://a\",\"request\":{}} trailing"})
     void notJson(String text) {
-        assertSame(ClientMessage.NOT_JSON, parser.parse(text));
+        assertSame(ClientMessage.NOT_JSON, parse(text));
     }
 
     @Test
     void connectPingAndOthers() {
-        assertEquals(new ClientMessage.Connect("ws://a"), parser.parse("{\"type\":\"connect\",\"url\":\"ws://a\"}"));
-        assertEquals(new ClientMessage.Malformed(null, "missing url"), parser.parse("{\"type\":\"connect\"}"));
-        assertSame(ClientMessage.PING, parser.parse("{\"type\":\"ping\"}"));
-        assertSame(ClientMessage.OTHER, parser.parse("{\"type\":\"request\",\"request\":{\"type\":\"forward\"}}"));
-        assertSame(ClientMessage.OTHER, parser.parse("{\"type\":7}"));
-        assertSame(ClientMessage.OTHER, parser.parse("[1,2]"));
-        assertSame(ClientMessage.OTHER, parser.parse(" 42 "));
-        assertSame(ClientMessage.OTHER, parser.parse("{}"));
+        assertEquals(new ClientMessage.Connect("ws://a"), parse("{\"type\":\"connect\",\"url\":\"ws://a\"}"));
+        assertEquals(new ClientMessage.Malformed(null, "missing url"), parse("{\"type\":\"connect\"}"));
+        assertSame(ClientMessage.PING, parse("{\"type\":\"ping\"}"));
+        assertSame(ClientMessage.OTHER, parse("{\"type\":\"request\",\"request\":{\"type\":\"forward\"}}"));
+        assertSame(ClientMessage.OTHER, parse("{\"type\":7}"));
+        assertSame(ClientMessage.OTHER, parse("[1,2]"));
+        assertSame(ClientMessage.OTHER, parse(" 42 "));
+        assertSame(ClientMessage.OTHER, parse("{}"));
     }
 }

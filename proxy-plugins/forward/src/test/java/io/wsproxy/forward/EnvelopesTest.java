@@ -6,23 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class EnvelopesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
-    void wrapsJsonWholeAndKeepsTheUrlAsWritten() throws Exception {
-        String prefix = Envelopes.wrapPrefix("HTTPS://Meetacy.app/seed-kt/");
-        String wrapped = Envelopes.wrap(prefix, "{\"type\":\"response\",\"response\":{\"id\":1}}");
-        assertEquals("{\"type\":\"forward\",\"url\":\"HTTPS://Meetacy.app/seed-kt/\",\"forward\":"
-                + "{\"type\":\"response\",\"response\":{\"id\":1}}}", wrapped);
-        JSON.readTree(wrapped);
+    void thePrefixKeepsTheUrlAsWrittenAndAJsonMessageAndABraceCloseIt() throws Exception {
+        String prefix = Envelopes.wrapPrefix("HTTPS://Meetacy.app/seed-kt/\"");
+        String wrapped = prefix + "{\"type\":\"response\",\"response\":{\"id\":1}}" + "}";
+        JsonNode tree = JSON.readTree(wrapped);
+        assertEquals("HTTPS://Meetacy.app/seed-kt/\"", tree.get("url").asText());
+        assertEquals(1, tree.get("forward").get("response").get("id").asInt());
     }
 
     @Test
     void wrapsNonJsonAsAString() throws Exception {
-        String wrapped = Envelopes.wrap(Envelopes.wrapPrefix("ws://a"), "hello \"world\"\n} {");
+        String wrapped = Envelopes.wrapAsString(Envelopes.wrapPrefix("ws://a"), "hello \"world\"\n} {");
         JsonNode tree = JSON.readTree(wrapped);
         assertEquals("hello \"world\"\n} {", tree.get("forward").asText());
     }
@@ -46,10 +47,18 @@ class EnvelopesTest {
 
     @Test
     void isJsonIsStrict() {
-        assertTrue(Envelopes.isJson(" {\"a\":[1]} "));
-        assertTrue(Envelopes.isJson("\"s\""));
-        assertFalse(Envelopes.isJson(""));
-        assertFalse(Envelopes.isJson("{} x"));
-        assertFalse(Envelopes.isJson("{\"a\":1"));
+        assertTrue(isJson(" {\"a\":[1]} "));
+        assertTrue(isJson("\"s\""));
+        assertFalse(isJson(""));
+        assertFalse(isJson("{} x"));
+        assertFalse(isJson("{\"a\":1"));
+        // only the given length counts: what follows in the array is not read
+        assertTrue(Envelopes.isJson("{}} x".getBytes(StandardCharsets.UTF_8), 2));
+        assertFalse(Envelopes.isJson("{\"a\":1}".getBytes(StandardCharsets.UTF_8), 6));
+    }
+
+    private static boolean isJson(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return Envelopes.isJson(bytes, bytes.length);
     }
 }

@@ -3,15 +3,13 @@ package io.wsproxy.forward;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.undertow.websockets.core.WebSocketChannel;
 import io.wsproxy.spi.UpstreamException;
 import java.net.ConnectException;
-import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
-import org.xnio.Pooled;
 
 /** The queue and state machine while an upstream is being dialled; the open state is covered end to end. */
 class UpstreamLinkTest {
@@ -23,7 +21,7 @@ class UpstreamLinkTest {
         }
 
         @Override
-        public void dialFailed(UpstreamLink link, int status, String message, List<String> unsent) {
+        public void dialFailed(UpstreamLink link, int status, String message, int unsent) {
             events.add("failed " + status + " " + unsent);
         }
 
@@ -33,13 +31,19 @@ class UpstreamLinkTest {
         }
 
         @Override
-        public void text(UpstreamLink link, WebSocketChannel from, String text) {
+        public void text(UpstreamLink link, byte[] data, int length) {
         }
 
         @Override
-        public void binary(UpstreamLink link, WebSocketChannel from, Pooled<ByteBuffer[]> data) {
+        public void binary(UpstreamLink link, byte[] data, int length) {
         }
     };
+
+    /** Offers {@code text}'s UTF-8 bytes from the middle of a larger array, as a client message's request is. */
+    private static UpstreamLink.Offer offer(UpstreamLink link, String text) {
+        byte[] bytes = ("[" + text + "]").getBytes(StandardCharsets.UTF_8);
+        return link.offer(bytes, 1, bytes.length - 2);
+    }
 
     private UpstreamLink link(UpstreamLink.Role role, long queueBytes) {
         return new UpstreamLink(role, "wss://a.example", queueBytes, 1 << 20, Runnable::run, recorder);
@@ -48,35 +52,35 @@ class UpstreamLinkTest {
     @Test
     void bytesWaitingForTheDialCountAgainstTheQueue() {
         UpstreamLink link = link(UpstreamLink.Role.FORWARDED, 10);
-        assertEquals(UpstreamLink.Offer.ACCEPTED, link.offer("12345"));
-        assertEquals(UpstreamLink.Offer.FULL, link.offer("123456"));
-        assertEquals(UpstreamLink.Offer.ACCEPTED, link.offer("abcde"));
-        assertEquals(UpstreamLink.Offer.FULL, link.offer("x"));
+        assertEquals(UpstreamLink.Offer.ACCEPTED, offer(link, "12345"));
+        assertEquals(UpstreamLink.Offer.FULL, offer(link, "123456"));
+        assertEquals(UpstreamLink.Offer.ACCEPTED, offer(link, "abcde"));
+        assertEquals(UpstreamLink.Offer.FULL, offer(link, "x"));
         assertEquals(10, link.pendingBytes());
     }
 
     @Test
     void multiByteCharactersCountAsTheirUtf8Size() {
         UpstreamLink link = link(UpstreamLink.Role.FORWARDED, 5);
-        assertEquals(UpstreamLink.Offer.FULL, link.offer("€€"));
-        assertEquals(UpstreamLink.Offer.ACCEPTED, link.offer("é€"));
+        assertEquals(UpstreamLink.Offer.FULL, offer(link, "€€"));
+        assertEquals(UpstreamLink.Offer.ACCEPTED, offer(link, "é€"));
     }
 
     @Test
     void theTargetIsNeverRefusedButReportsItIsOverItsLimit() {
         UpstreamLink link = link(UpstreamLink.Role.TARGET, 4);
-        assertEquals(UpstreamLink.Offer.ACCEPTED, link.offer("12345"));
+        assertEquals(UpstreamLink.Offer.ACCEPTED, offer(link, "12345"));
         assertTrue(link.overLimit());
     }
 
     @Test
     void aFailedDialHandsBackEveryWaitingMessageInOrderWithItsStatus() {
         UpstreamLink link = link(UpstreamLink.Role.FORWARDED, 100);
-        link.offer("{\"n\":1}");
-        link.offer("{\"n\":2}");
+        offer(link, "{\"n\":1}");
+        offer(link, "{\"n\":2}");
         link.dialing(CompletableFuture.failedFuture(new UpstreamException(504, "timed out", null)));
-        assertEquals(List.of("failed 504 [{\"n\":1}, {\"n\":2}]"), events);
-        assertEquals(UpstreamLink.Offer.CLOSED, link.offer("late"));
+        assertEquals(List.of("failed 504 2"), events);
+        assertEquals(UpstreamLink.Offer.CLOSED, offer(link, "late"));
         assertEquals(0, link.pendingBytes());
     }
 
@@ -84,13 +88,13 @@ class UpstreamLinkTest {
     void anUnexpectedDialErrorIsA502() {
         UpstreamLink link = link(UpstreamLink.Role.FORWARDED, 100);
         link.dialing(CompletableFuture.failedFuture(new ConnectException("refused")));
-        assertEquals(List.of("failed 502 []"), events);
+        assertEquals(List.of("failed 502 0"), events);
     }
 
     @Test
     void aLinkClosedWhileDiallingReportsNothing() {
         UpstreamLink link = link(UpstreamLink.Role.FORWARDED, 100);
-        link.offer("x");
+        offer(link, "x");
         link.close(1001, "client left");
         link.dialing(CompletableFuture.failedFuture(new ConnectException("refused")));
         assertEquals(List.of(), events);

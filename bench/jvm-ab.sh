@@ -3,6 +3,7 @@
 # (A B A B ...), the echo backend and the load generator as in bench/run.sh. Prints one line per run.
 # Usage: bench/jvm-ab.sh [--reps N] [--workload W] "OPTIONS A" "OPTIONS B" ...   ("" = the JVM's defaults)
 # A set that starts with jar=PATH runs that wsproxy.jar (another build, e.g. from a git worktree) instead.
+# --workload forward runs the forward plugin's mux mode (one connection, three upstreams on the echo backend).
 # Example: bench/jvm-ab.sh --reps 7 --workload latency "" "-XX:+UseParallelGC"
 #          bench/jvm-ab.sh --workload churn "jar=/tmp/before/proxy-app/target/wsproxy.jar" ""
 set -euo pipefail
@@ -32,7 +33,10 @@ for _ in $(seq "$REPS"); do
       [[ -f $PROXY_JAR ]] || { echo "no such jar: $PROXY_JAR" >&2; exit 2; }
     fi
     start_wsproxy "$opts"
-    result=$(java $JAVA_OPTS_BENCH -jar "$BENCH_JAR" loadgen "$WORKLOAD" --url "ws://127.0.0.1:$PROXY_PORT/" \
+    target=(--url "ws://127.0.0.1:$PROXY_PORT/")
+    [[ $WORKLOAD == forward ]] && target=(--url "ws://127.0.0.1:$PROXY_PORT/forward" --mode mux
+      --upstreams "ws://127.0.0.1:$ECHO_PORT/a,ws://127.0.0.1:$ECHO_PORT/b,ws://127.0.0.1:$ECHO_PORT/c")
+    result=$(java $JAVA_OPTS_BENCH -jar "$BENCH_JAR" loadgen "$WORKLOAD" "${target[@]}" \
       --target wsproxy --cpu-pids "$PROXY_PID" --duration 10 --warmup 3 2>&1 | grep '^RESULT' || echo "RESULT error=loadgen_failed")
     echo "jar=$PROXY_JAR options=\"$opts\" ${result#RESULT }"
     kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true

@@ -4,6 +4,7 @@ package io.wsproxy.forward;
 final class CloseCodes {
     static final int NORMAL = 1000;
     static final int GOING_AWAY = 1001;
+    static final int POLICY_VIOLATION = 1008;
     static final int BAD_GATEWAY = 1014;
 
     private CloseCodes() {

@@ -91,7 +91,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
         } else if (message instanceof ClientMessage.Ping) {
             ping(data, length);
         } else if (message instanceof ClientMessage.Malformed m) {
-            sink.send(Envelopes.error(m.url(), 400, m.reason()));
+            reply(Envelopes.error(m.url(), 400, m.reason()));
         } else {
             toTarget(data, length);
         }
@@ -101,7 +101,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
     public void onBinary(WebSocketConnection from, byte[] data, int length) {
         bytesFromClient += length;
         if (target == null) {
-            sink.send(Envelopes.error(null, 400, "binary messages need a rule target"));
+            reply(Envelopes.error(null, 400, "binary messages need a rule target"));
             return;
         }
         target.offerBinary(data, length);
@@ -117,12 +117,12 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
             }
         }
         if (link.offer(data, offset, length) != UpstreamLink.Offer.ACCEPTED) {
-            sink.send(Envelopes.error(url, 503, "send queue full for " + url));
+            reply(Envelopes.error(url, 503, "send queue full for " + url));
         }
     }
     private void connect(String url) {
         if (upstreams.containsKey(url)) {
-            sink.send(Envelopes.connectResponse(false));
+            reply(Envelopes.connectResponse(false));
             return;
         }
         UpstreamLink link = open(url, true);
@@ -137,7 +137,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
         try {
             parsed = UpstreamUrl.parse(url);
         } catch (IllegalArgumentException e) {
-            sink.send(Envelopes.error(url, 400, e.getMessage()));
+            reply(Envelopes.error(url, 400, e.getMessage()));
             return null;
         }
         boolean self = options.isSelf(parsed);
@@ -145,7 +145,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
                 : (self ? selfCount : forwardedCount) >= options.maxUpstreams() ? 429
                 : 0;
         if (refusal != 0) {
-            sink.send(forConnect ? Envelopes.connectResponse(false)
+            reply(forConnect ? Envelopes.connectResponse(false)
                     : Envelopes.error(url, refusal, refusal == 403 ? "url not allowed: " + url
                             : "too many upstreams for this connection (at most " + options.maxUpstreams() + ")"));
             return null;
@@ -179,7 +179,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
 
     private void toTarget(byte[] data, int length) {
         if (target == null) {
-            sink.send(Envelopes.error(null, 400, "this rule has no target: only forward, connect and ping are accepted"));
+            reply(Envelopes.error(null, 400, "this rule has no target: only forward, connect and ping are accepted"));
             return;
         }
         target.offer(data, 0, length);
@@ -194,12 +194,24 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
         }
     }
 
+    /**
+     * The proxy's own answers (errors, connect responses, events) are the one thing a client can make it queue
+     * without reading, message after message: a client that lets them pile up past twice its queue is closed.
+     */
+    private void reply(String text) {
+        if (client.pendingBytes() > 2 * options.queueBytes()) {
+            closeAll(CloseCodes.POLICY_VIOLATION, "client does not read the proxy's replies");
+            return;
+        }
+        sink.send(text);
+    }
+
     // ---- upstream events
 
     @Override
     public void opened(UpstreamLink link) {
         for (int n = link.takeConnectRequests(); n > 0; n--) {
-            sink.send(Envelopes.connectResponse(true));
+            reply(Envelopes.connectResponse(true));
         }
     }
 
@@ -210,11 +222,11 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
             return;
         }
         for (int n = link.takeConnectRequests(); n > 0; n--) {
-            sink.send(Envelopes.connectResponse(false));
+            reply(Envelopes.connectResponse(false));
         }
         String text = (status == 504 ? "connect timeout: " : "unreachable: ") + message;
         for (int n = unsent; n > 0; n--) {
-            sink.send(Envelopes.error(link.url(), status, text));
+            reply(Envelopes.error(link.url(), status, text));
         }
     }
 
@@ -232,7 +244,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
         if (options.onUpstreamClose() == OnUpstreamClose.CLOSE) {
             closeAll(CloseCodes.BAD_GATEWAY, CloseCodes.upstreamClosed(link.url()));
         } else {
-            sink.send(Envelopes.disconnected(link.url()));
+            reply(Envelopes.disconnected(link.url()));
         }
     }
 

@@ -514,6 +514,34 @@ class ForwardProtocolTest {
     }
 
     @Test
+    void aClientThatNeverReadsTheProxysRepliesIsClosedWith1008() throws Exception {
+        long queueBytes = 64 * 1024;
+        TestProxy proxy = proxy(null, Map.of("allow", List.of("wss://only\\.example"), "queueBytes", queueBytes));
+        WsClient deaf = use(WsClient.connect(proxy.ws("/"), Map.of(), List.of(), false));
+        proxy.pool().resetMax();
+        // each request names a url of 60 KB that is not allowed: each 403 repeats it, for a client that reads nothing
+        String refused = forward("ws://" + "x".repeat(60_000) + ".example/", "{}");
+        try {
+            for (int i = 0; i < 400; i++) {
+                deaf.sendText(refused);
+            }
+        } catch (Exception closedMeanwhile) {
+            // the proxy gave up on this client and closed its socket while it was still sending
+        }
+        long held = (long) proxy.pool().maxOutstanding() * proxy.pool().getBufferSize();
+        assertTrue(held <= 2 * queueBytes + 2 * 60_000 + 8L * proxy.pool().getBufferSize(),
+                "the proxy held " + held + " bytes of buffers for a client that reads nothing");
+        deaf.request(Long.MAX_VALUE);
+        int replies = 0;
+        WsClient.Event event;
+        while ((event = deaf.next()) instanceof WsClient.Text) {
+            replies++;
+        }
+        assertEquals(new WsClient.Close(1008, "client does not read the proxy's replies"), event);
+        assertTrue(replies < 400, replies + " replies");
+    }
+
+    @Test
     void anAccessLogLineIsWrittenWhenTheClientCloses() throws Exception {
         EchoBackend target = echo();
         Backend server = backend(Backend.ANSWER);

@@ -261,6 +261,9 @@ public final class WebSocketConnection {
     private boolean decodeBuffered() {
         in.flip();
         boolean ok = decoder.decode(in, frames);
+        if (closed) {
+            return false; // the listener aborted the connection, and its buffer is gone
+        }
         in.compact();
         if (!ok) {
             violation(decoder.violation(), decoder.violationReason());

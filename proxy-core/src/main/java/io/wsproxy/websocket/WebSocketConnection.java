@@ -76,7 +76,6 @@ public final class WebSocketConnection {
     private XnioExecutor.Key closeTimer;
     private long drainThreshold;
     private Runnable drainAction;
-    private long bytesRead;
 
     private WebSocketConnection(StreamConnection connection, ByteBufferPool pool, boolean client, String subprotocol) {
         this.connection = connection;
@@ -124,11 +123,6 @@ public final class WebSocketConnection {
     /** True until this side or the peer starts the closing handshake. */
     public boolean isOpen() {
         return !closeSent && !closeReceived && !closed;
-    }
-
-    /** Bytes read from the socket so far, frame headers included. */
-    public long bytesRead() {
-        return bytesRead;
     }
 
     /** Sends a text message whose bytes are valid UTF-8; dropped once the connection is closing. */
@@ -246,7 +240,6 @@ public final class WebSocketConnection {
                 releaseIfEmpty();
                 return;
             }
-            bytesRead += n;
             if (!decodeBuffered()) {
                 return;
             }

@@ -40,6 +40,13 @@ class ClientMessageParserTest {
     }
 
     @Test
+    void theRequestIsFoundByBytesBehindMultiByteCharacters() {
+        String request = "{\"text\":\"grüße 😀\"}";
+        Object m = parse("{\"note\":\"ünïcödé 😀\",\"type\":\"forward\",\"url\":\"ws://h/é\",\"request\":" + request + "}");
+        assertEquals(forward("ws://h/é", request), m);
+    }
+
+    @Test
     void requestMayComeFirstAndBeFollowedByWhiteSpaceAndFields() {
         Object m = parse("{ \"request\" : [1, {\"b\":null}]  ,\n \"url\":\"ws://h\", \"type\":\"forward\" }");
         assertEquals(forward("ws://h", "[1, {\"b\":null}]"), m);

@@ -36,7 +36,8 @@ public final class WebSocketDialer {
         this.bufferPool = bufferPool;
     }
 
-    public CompletionStage<WebSocketConnection> dial(URI uri, HeaderMap headers, XnioIoThread ioThread, Duration timeout) {
+    public CompletionStage<WebSocketConnection> dial(URI uri, HeaderMap headers, XnioIoThread ioThread,
+                                                     Duration timeout) {
         URI wsUri;
         try {
             wsUri = toWebSocket(uri);

@@ -48,7 +48,7 @@ public final class Utf8 {
         return true;
     }
 
-    /** How many of the first {@code max} bytes of valid UTF-8 {@code data} can be kept without splitting a character. */
+    /** How many of valid UTF-8 {@code data}'s first {@code max} bytes can be kept without splitting a character. */
     public static int cut(byte[] data, int max) {
         if (data.length <= max) {
             return data.length;

@@ -132,7 +132,7 @@ public final class WebSocketConnection {
         }
     }
 
-    /** Sends one text message made of three parts, copied once: {@code head}, {@code data}'s first bytes, {@code tail}. */
+    /** One text message of three parts, each copied once: {@code head}, {@code data}'s first bytes, {@code tail}. */
     public void sendText(byte[] head, byte[] data, int length, byte[] tail) {
         if (startFrame(FrameDecoder.TEXT, (long) head.length + length + tail.length)) {
             out.payload(head, 0, head.length);

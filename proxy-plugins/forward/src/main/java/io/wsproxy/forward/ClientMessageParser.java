@@ -95,7 +95,9 @@ public final class ClientMessageParser {
                         : requestLength < 0 ? "missing request"
                         : nested ? "nested forward: a forward request cannot carry another forward"
                         : null;
-                return problem == null ? new ClientMessage.Forward(url, requestOffset, requestLength) : new ClientMessage.Malformed(url, problem);
+                return problem == null
+                        ? new ClientMessage.Forward(url, requestOffset, requestLength)
+                        : new ClientMessage.Malformed(url, problem);
             }
             case "connect" -> {
                 String problem = duplicate ? "duplicate field in envelope"

@@ -7,25 +7,15 @@ WORK=$(mktemp -d)
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-# start_echo_backend [JVM OPTIONS...]: starts the echo backend, sets ECHO_PORT, writes $WORK/rules.yaml (^/ -> it,
-# and /forward to the forward plugin, allowed to dial it, as in bench/run.sh)
+# shellcheck source=bench/wsproxy-rules.sh
+source "$ROOT/bench/wsproxy-rules.sh"
+
+# start_echo_backend [JVM OPTIONS...]: starts the echo backend, sets ECHO_PORT, writes $WORK/rules.yaml for it
 start_echo_backend() {
   java "$@" -jar "$BENCH_JAR" server --port 0 >"$WORK/echo.log" 2>&1 & PIDS+=($!)
   for _ in $(seq 100); do grep -q '^LISTENING' "$WORK/echo.log" && break; sleep 0.1; done
   ECHO_PORT=$(grep -o 'LISTENING [0-9.]*:[0-9]*' "$WORK/echo.log" | grep -o '[0-9]*$')
-  cat >"$WORK/rules.yaml" <<EOR
-server: { host: 127.0.0.1, port: 0 }
-rules:
-  - name: forward
-    pattern: "^/forward$"
-    plugin: forward
-    options:
-      allow: ['ws://127\\.0\\.0\\.1:[0-9]+/.*']
-      maxUpstreams: 8
-  - name: bench
-    pattern: "^/"
-    target: "ws://127.0.0.1:$ECHO_PORT"
-EOR
+  wsproxy_rules "$ECHO_PORT" >"$WORK/rules.yaml"
 }
 
 # start_wsproxy "JVM OPTIONS": starts wsproxy on $WORK/rules.yaml, sets PROXY_PID and PROXY_PORT

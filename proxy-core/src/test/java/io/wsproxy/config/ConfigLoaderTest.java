@@ -244,6 +244,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void durationsStopAtTheLongestTimerTheServerCanSet() {
+        assertEquals(java.time.Duration.ofHours(596), ConfigLoader.parse(
+                "server: { connectTimeout: 596h }\nrules:\n  - { name: a, pattern: x }\n", java.nio.file.Path.of("r.yaml"))
+                .server().connectTimeout());
+        assertEquals(java.time.Duration.ofMillis(Integer.MAX_VALUE), ConfigLoader.parse(
+                "server: { connectTimeout: 2147483647 }\nrules:\n  - { name: a, pattern: x }\n", java.nio.file.Path.of("r.yaml"))
+                .server().connectTimeout());
+        for (String tooLong : new String[] {"597h", "2147484s", "2147483648", "1000000000000000h",
+                "99999999999999999999ms"}) {
+            ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                    "server:\n  connectTimeout: " + tooLong + "\nrules:\n  - { name: a, pattern: x }\n",
+                    java.nio.file.Path.of("rules.yaml")));
+            assertTrue(e.getMessage().startsWith("rules.yaml:2: server.connectTimeout: "), e.getMessage());
+            assertTrue(e.getMessage().contains("too long") || e.getMessage().contains("out of range"), e.getMessage());
+        }
+    }
+
+    @Test
     void maxConnectionsIsAWholeNumberAndNoLimitByDefault() {
         assertEquals(20000, ConfigLoader.parse("server: { maxConnections: 20000 }\nrules:\n  - { name: a, pattern: x }\n",
                 java.nio.file.Path.of("r.yaml")).server().maxConnections());

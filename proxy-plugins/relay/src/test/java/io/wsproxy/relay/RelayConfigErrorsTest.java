@@ -54,6 +54,17 @@ class RelayConfigErrorsTest {
     }
 
     @Test
+    void durationTooLongForATimerNamesTheOption() {
+        assertEquals("rules.yaml:5: rules (chat).options.closeTimeout: closeTimeout: duration too long: '1000h' "
+                + "(at most 2147483647 ms, about 24 days)", bindError("""
+                  - name: chat
+                    pattern: "^/"
+                    target: "ws://h:1"
+                    options: { closeTimeout: 1000h }
+                """));
+    }
+
+    @Test
     void relayWithoutTarget() {
         assertEquals("rules.yaml:2: rules (hub).options: the relay plugin needs the rule to have a target", bindError("""
                   - name: hub

@@ -181,6 +181,29 @@ final class MappingReader {
         return d;
     }
 
+    /** A size written {@code 65536}, {@code 64KiB} or {@code 16MiB}, from {@code min} to {@code max} bytes. */
+    int bytes(String key, int defaultValue, int min, int max) {
+        Node v = value(key);
+        if (v == null) {
+            return defaultValue;
+        }
+        String expected = "expected a size from " + min + " to " + max + " bytes such as 64KiB, got " + describe(v);
+        if (!(v instanceof ScalarNode scalar) || !(v.getTag().equals(Tag.INT) || v.getTag().equals(Tag.STR))) {
+            throw error(key, expected);
+        }
+        long n;
+        try {
+            n = io.wsproxy.spi.ByteSizes.parse(v.getTag().equals(Tag.INT)
+                    ? (Object) YamlScalars.integer(scalar.getValue()).longValue() : scalar.getValue());
+        } catch (IllegalArgumentException e) {
+            throw error(key, expected);
+        }
+        if (n < min || n > max) {
+            throw error(key, expected);
+        }
+        return (int) n;
+    }
+
     int integer(String key, int defaultValue, int min, int max) {
         Node v = value(key);
         if (v == null) {

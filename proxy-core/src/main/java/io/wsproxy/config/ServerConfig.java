@@ -1,37 +1,63 @@
 package io.wsproxy.config;
 
+import io.wsproxy.spi.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Where the proxy listens (port 0 asks for an ephemeral port, for tests), how long plain HTTP forwarding
+ * Where the proxy listens (port 0 asks for an ephemeral port, for tests); how long plain HTTP forwarding
  * waits: {@code connectTimeout} for the target's connection (then 504), {@code responseTimeout} for the head of
- * its response (then 504), and {@code maxConnections}: how many client connections may be open at once (0: no
- * limit), so that memory and file descriptors stay bounded whatever the clients do.
+ * its response (then 504); how long a client may take: {@code headerTimeout} to send a request's head once it has
+ * begun one, {@code keepAliveTimeout} to begin a request on a connection that has none under way (a new
+ * connection, or plain HTTP between requests), after which the connection is closed; {@code maxHeaderBytes}: how
+ * large a request head may be (then 400); and {@code maxConnections}: how many client connections may be open at
+ * once (0: no limit), so that memory and file descriptors stay bounded whatever the clients do.
  */
 public record ServerConfig(String host, int port, Duration connectTimeout, Duration responseTimeout,
+                           Duration headerTimeout, Duration keepAliveTimeout, int maxHeaderBytes,
                            int maxConnections) {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int MAX_PORT = 65535;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(60);
+    /** As nginx's {@code client_header_timeout}. */
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(60);
+    /** As Envoy's 60 KiB, where Undertow allows 1 MiB: a head is held whole while it arrives. */
+    public static final int DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
+    public static final int MIN_MAX_HEADER_BYTES = 1024;
     public static final int NO_LIMIT = 0;
 
     public ServerConfig {
         Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(connectTimeout, "connectTimeout");
-        Objects.requireNonNull(responseTimeout, "responseTimeout");
+        checkTimeout(connectTimeout, "connectTimeout");
+        checkTimeout(responseTimeout, "responseTimeout");
+        checkTimeout(headerTimeout, "headerTimeout");
+        checkTimeout(keepAliveTimeout, "keepAliveTimeout");
         if (port < 0 || port > MAX_PORT) {
             throw new IllegalArgumentException("port must be from 0 to " + MAX_PORT + ", got " + port);
+        }
+        if (maxHeaderBytes < MIN_MAX_HEADER_BYTES) {
+            throw new IllegalArgumentException("maxHeaderBytes must be at least " + MIN_MAX_HEADER_BYTES + ", got "
+                    + maxHeaderBytes);
         }
         if (maxConnections < 0) {
             throw new IllegalArgumentException("maxConnections must be 0 (no limit) or more, got " + maxConnections);
         }
     }
 
+    private static void checkTimeout(Duration timeout, String name) {
+        Objects.requireNonNull(timeout, name);
+        if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Durations.MAX) > 0) {
+            throw new IllegalArgumentException(name + " must be more than 0 and at most " + Durations.MAX.toMillis()
+                    + " ms, got " + timeout);
+        }
+    }
+
     public ServerConfig(String host, int port) {
-        this(host, port, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, NO_LIMIT);
+        this(host, port, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_HEADER_TIMEOUT,
+                DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES, NO_LIMIT);
     }
 
     public static ServerConfig defaults() {
@@ -40,6 +66,7 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
 
     /** The same server on another port (the command line may override the file's). */
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, connectTimeout, responseTimeout, maxConnections);
+        return new ServerConfig(host, newPort, connectTimeout, responseTimeout, headerTimeout, keepAliveTimeout,
+                maxHeaderBytes, maxConnections);
     }
 }

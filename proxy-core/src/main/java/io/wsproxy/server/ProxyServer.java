@@ -149,7 +149,12 @@ public final class ProxyServer implements AutoCloseable {
                         new HttpForwarder(dialer, config.server().connectTimeout(), config.server().responseTimeout()));
                 HttpOpenListener http = new HttpOpenListener(pool, OptionMap.builder()
                         .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
-                        .set(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
+                        // a client that holds a connection without finishing a request head is closed, and a head
+                        // is held whole while it arrives: bounded in time and size, stalled clients cannot pile up
+                        // (ServerConfig keeps both timeouts within an int of milliseconds)
+                        .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) config.server().keepAliveTimeout().toMillis())
+                        .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) config.server().headerTimeout().toMillis())
+                        .set(UndertowOptions.MAX_HEADER_SIZE, config.server().maxHeaderBytes())
                         .set(UndertowOptions.ALWAYS_SET_DATE, false)
                         // bodies stream through a few pooled buffers, so no size needs capping here (Undertow: 2 MiB)
                         .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)

@@ -244,6 +244,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void clientLimitsHaveDefaultsAndTakeTheirWrittenForms() {
+        ServerConfig defaults = ConfigLoader.parse("rules:\n  - { name: a, pattern: x }\n", java.nio.file.Path.of("r.yaml"))
+                .server();
+        assertEquals(java.time.Duration.ofSeconds(60), defaults.headerTimeout());
+        assertEquals(java.time.Duration.ofSeconds(60), defaults.keepAliveTimeout());
+        assertEquals(64 * 1024, defaults.maxHeaderBytes());
+        ServerConfig set = ConfigLoader.parse("server: { headerTimeout: 5s, keepAliveTimeout: 750, maxHeaderBytes: 16KiB }\n"
+                + "rules:\n  - { name: a, pattern: x }\n", java.nio.file.Path.of("r.yaml")).server();
+        assertEquals(java.time.Duration.ofSeconds(5), set.headerTimeout());
+        assertEquals(java.time.Duration.ofMillis(750), set.keepAliveTimeout());
+        assertEquals(16 * 1024, set.maxHeaderBytes());
+        assertEquals(16 * 1024, set.withPort(9000).maxHeaderBytes());
+    }
+
+    @Test
+    void maxHeaderBytesOutOfRangeNamesFileLineAndField() {
+        for (String bad : new String[] {"100", "2GiB", "big", "[1]", "-5"}) {
+            ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                    "server:\n  maxHeaderBytes: " + bad + "\nrules:\n  - { name: a, pattern: x }\n",
+                    java.nio.file.Path.of("rules.yaml")));
+            assertTrue(e.getMessage().startsWith("rules.yaml:2: server.maxHeaderBytes: expected a size from 1024 to "
+                    + Integer.MAX_VALUE + " bytes such as 64KiB, got "), e.getMessage());
+        }
+    }
+
+    @Test
     void durationsStopAtTheLongestTimerTheServerCanSet() {
         assertEquals(java.time.Duration.ofHours(596), ConfigLoader.parse(
                 "server: { connectTimeout: 596h }\nrules:\n  - { name: a, pattern: x }\n", java.nio.file.Path.of("r.yaml"))

@@ -266,6 +266,21 @@ class RelayTest {
     }
 
     @Test
+    void anOpenWebSocketOutlivesTheServersClientTimeouts() throws Exception {
+        try (TestProxy strict = TestProxy.startWithServer("headerTimeout: 200ms, keepAliveTimeout: 200ms",
+                rule("echo", "^/ws(/.*)?$", "ws://127.0.0.1:" + backend.port(), "$1", ""), new RelayPlugin());
+             WsClient client = WsClient.connect(strict.ws("/ws/chat"))) {
+            // a connection opened after the WebSocket, closed for sending nothing: the WebSocket's timers ran out too
+            try (var probe = new java.net.Socket("127.0.0.1", strict.server().port())) {
+                probe.setSoTimeout(10_000);
+                assertEquals(-1, probe.getInputStream().read());
+            }
+            client.sendText("still here");
+            assertEquals("still here", client.nextText());
+        }
+    }
+
+    @Test
     void targetRefusingTheUpgradePassesItsStatus() throws Exception {
         try (TestProxy refusing = TestProxy.start(rule("refuse", "^/", "ws://127.0.0.1:" + backend.port(), "/status/401", ""),
                 new RelayPlugin())) {

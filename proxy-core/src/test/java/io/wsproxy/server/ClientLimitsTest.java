@@ -1,0 +1,128 @@
+package io.wsproxy.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wsproxy.testing.TestProxy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What one client connection may cost before it has sent a request: clients that stop half-way through the head,
+ * send it a byte at a time, or send nothing are closed once {@code headerTimeout} or {@code keepAliveTimeout} has
+ * passed, and a head larger than {@code maxHeaderBytes} is refused, so such clients cannot pile up.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ClientLimitsTest {
+    private static final String NO_MATCH = """
+              - name: none
+                pattern: "^/never$"
+                target: "http://127.0.0.1:9"
+                ws: false
+            """;
+    private static final int READ_TIMEOUT_MS = 10_000;
+    /** Neither timer fires before its time; a little slack for the clocks of two threads. */
+    private static final long AT_LEAST_MS = 250;
+
+    @Test
+    void aHeadLeftUnfinishedIsClosedAfterHeaderTimeout() throws Exception {
+        try (TestProxy proxy = TestProxy.startWithServer("headerTimeout: 300ms", NO_MATCH);
+             Socket client = connect(proxy)) {
+            long start = System.nanoTime();
+            send(client, "GET /x HTTP/1.1\r\nHost: a\r\n");
+            assertEquals(-1, client.getInputStream().read(), "the proxy answered instead of closing");
+            assertTrue(millisSince(start) >= AT_LEAST_MS, "closed after " + millisSince(start) + " ms");
+        }
+    }
+
+    @Test
+    void aHeadSentByteByByteIsClosedAfterHeaderTimeout() throws Exception {
+        try (TestProxy proxy = TestProxy.startWithServer("headerTimeout: 300ms", NO_MATCH);
+             Socket client = connect(proxy)) {
+            long start = System.nanoTime();
+            send(client, "GET /x HTTP/1.1\r\nX-Slow: ");
+            client.setSoTimeout(50); // paces the trickle: one byte per 50 ms, each read a check for the close
+            InputStream in = client.getInputStream();
+            OutputStream out = client.getOutputStream();
+            boolean closed = false;
+            for (int i = 0; i < 400 && !closed; i++) {
+                try {
+                    out.write('a');
+                    out.flush();
+                    closed = in.read() == -1;
+                } catch (SocketTimeoutException stillOpen) {
+                    // no answer yet: send the next byte
+                } catch (IOException reset) {
+                    closed = true;
+                }
+            }
+            assertTrue(closed, "a head trickled over 20 s was never cut off");
+            assertTrue(millisSince(start) >= AT_LEAST_MS, "closed after " + millisSince(start) + " ms");
+        }
+    }
+
+    @Test
+    void aConnectionThatSendsNothingIsClosedAfterKeepAliveTimeout() throws Exception {
+        try (TestProxy proxy = TestProxy.startWithServer("keepAliveTimeout: 300ms", NO_MATCH);
+             Socket client = connect(proxy)) {
+            long start = System.nanoTime();
+            assertEquals(-1, client.getInputStream().read());
+            assertTrue(millisSince(start) >= AT_LEAST_MS, "closed after " + millisSince(start) + " ms");
+        }
+    }
+
+    @Test
+    void aKeptAliveConnectionIsClosedWhenNoNextRequestComes() throws Exception {
+        try (TestProxy proxy = TestProxy.startWithServer("keepAliveTimeout: 300ms", NO_MATCH);
+             Socket client = connect(proxy)) {
+            send(client, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+            // everything up to the end of the stream: the answer, then the close
+            String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(answer.startsWith("HTTP/1.1 404 "), answer);
+            assertTrue(!answer.toLowerCase().contains("connection: close"), "closed for another reason: " + answer);
+        }
+    }
+
+    @Test
+    void aHeadLargerThanMaxHeaderBytesIsRefusedWith400() throws Exception {
+        try (TestProxy proxy = TestProxy.startWithServer("maxHeaderBytes: 4KiB", NO_MATCH);
+             Socket client = connect(proxy)) {
+            send(client, "GET /x HTTP/1.1\r\nHost: a\r\nX-Big: " + "a".repeat(8 * 1024) + "\r\n\r\n");
+            String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        }
+    }
+
+    @Test
+    void aHeadWithinMaxHeaderBytesIsRouted() throws Exception {
+        try (TestProxy proxy = TestProxy.startWithServer("maxHeaderBytes: 4KiB", NO_MATCH);
+             Socket client = connect(proxy)) {
+            send(client, "GET /x HTTP/1.1\r\nHost: a\r\nX-Big: " + "a".repeat(3 * 1024) + "\r\nConnection: close"
+                    + "\r\n\r\n");
+            String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(answer.startsWith("HTTP/1.1 404 "), answer);
+        }
+    }
+
+    private static Socket connect(TestProxy proxy) throws IOException {
+        Socket socket = new Socket("127.0.0.1", proxy.server().port());
+        socket.setSoTimeout(READ_TIMEOUT_MS);
+        return socket;
+    }
+
+    private static void send(Socket socket, String text) throws IOException {
+        socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+    }
+
+    private static long millisSince(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+}

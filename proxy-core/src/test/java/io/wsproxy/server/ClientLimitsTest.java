@@ -1,6 +1,7 @@
 package io.wsproxy.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wsproxy.testing.TestProxy;
@@ -10,6 +11,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -86,7 +88,8 @@ class ClientLimitsTest {
             // everything up to the end of the stream: the answer, then the close
             String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             assertTrue(answer.startsWith("HTTP/1.1 404 "), answer);
-            assertTrue(!answer.toLowerCase().contains("connection: close"), "closed for another reason: " + answer);
+            assertFalse(answer.toLowerCase(Locale.ROOT).contains("connection: close"), "closed for another reason: "
+                    + answer);
         }
     }
 

@@ -262,9 +262,6 @@ public final class WebSocketConnection {
             violation(decoder.violation(), decoder.violationReason());
             return false;
         }
-        if (closed) {
-            return false;
-        }
         if (closeReceived || (!receiving && !closeSent)) {
             source.suspendReads();
             return false;

@@ -1,5 +1,6 @@
 package io.wsproxy.relay;
 
+import io.wsproxy.websocket.Utf8;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
@@ -10,12 +11,12 @@ final class CloseFrame {
     }
 
     /**
-     * A close frame with {@code code} and {@code reason} (cut to fit 123 bytes); masked, as RFC 6455 requires,
+     * A close frame with {@code code} and {@code reason} (cut to fit 123 bytes without splitting a character); masked, as RFC 6455 requires,
      * when it goes to the upstream, to which the relay is the client.
      */
     static ByteBuffer of(int code, String reason, boolean masked) {
         byte[] text = reason.getBytes(StandardCharsets.UTF_8);
-        int textLength = Math.min(text.length, 123);
+        int textLength = Utf8.cut(text, 123);
         int payload = 2 + textLength;
         ByteBuffer frame = ByteBuffer.allocate(2 + (masked ? 4 : 0) + payload);
         frame.put((byte) 0x88);

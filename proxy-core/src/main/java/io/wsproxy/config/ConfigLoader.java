@@ -15,7 +15,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class ConfigLoader {
     static final List<String> TOP_LEVEL = List.of("server", "plugins", "rules");
     static final List<String> SERVER_FIELDS = List.of("port", "host", "connectTimeout", "responseTimeout",
-            "headerTimeout", "keepAliveTimeout", "maxHeaderBytes", "maxConnections");
+            "bodyTimeout", "headerTimeout", "keepAliveTimeout", "maxHeaderBytes", "maxConnections");
     static final List<String> PLUGINS_FIELDS = List.of("dir");
 
     private ConfigLoader() {
@@ -65,6 +65,7 @@ public final class ConfigLoader {
         return new ServerConfig(host == null ? ServerConfig.DEFAULT_HOST : host.strip(), port,
                 server.duration("connectTimeout", ServerConfig.DEFAULT_CONNECT_TIMEOUT),
                 server.duration("responseTimeout", ServerConfig.DEFAULT_RESPONSE_TIMEOUT),
+                server.duration("bodyTimeout", ServerConfig.DEFAULT_BODY_TIMEOUT),
                 server.duration("headerTimeout", ServerConfig.DEFAULT_HEADER_TIMEOUT),
                 server.duration("keepAliveTimeout", ServerConfig.DEFAULT_KEEP_ALIVE_TIMEOUT),
                 server.bytes("maxHeaderBytes", ServerConfig.DEFAULT_MAX_HEADER_BYTES, ServerConfig.MIN_MAX_HEADER_BYTES,

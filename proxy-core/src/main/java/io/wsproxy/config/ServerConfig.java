@@ -7,20 +7,24 @@ import java.util.Objects;
 /**
  * Where the proxy listens (port 0 asks for an ephemeral port, for tests); how long plain HTTP forwarding
  * waits: {@code connectTimeout} for the target's connection (then 504), {@code responseTimeout} for the head of
- * its response (then 504); how long a client may take: {@code headerTimeout} to send a request's head once it has
+ * its response once the request has been sent whole (then 504), {@code bodyTimeout} for the next byte of a body
+ * under way in either direction (then both connections are closed, or the client gets 408 or 504 when no
+ * response has begun); how long a client may take: {@code headerTimeout} to send a request's head once it has
  * begun one, {@code keepAliveTimeout} to begin a request on a connection that has none under way (a new
  * connection, or plain HTTP between requests), after which the connection is closed; {@code maxHeaderBytes}: how
  * large a request head may be (then 400); and {@code maxConnections}: how many client connections may be open at
  * once (0: no limit), so that memory and file descriptors stay bounded whatever the clients do.
  */
 public record ServerConfig(String host, int port, Duration connectTimeout, Duration responseTimeout,
-                           Duration headerTimeout, Duration keepAliveTimeout, int maxHeaderBytes,
+                           Duration bodyTimeout, Duration headerTimeout, Duration keepAliveTimeout, int maxHeaderBytes,
                            int maxConnections) {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int MAX_PORT = 65535;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(60);
+    /** As nginx's {@code client_body_timeout}, {@code proxy_read_timeout} and {@code send_timeout}. */
+    public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(60);
     /** As nginx's {@code client_header_timeout}. */
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_KEEP_ALIVE_TIMEOUT = Duration.ofSeconds(60);
@@ -33,6 +37,7 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
         Objects.requireNonNull(host, "host");
         checkTimeout(connectTimeout, "connectTimeout");
         checkTimeout(responseTimeout, "responseTimeout");
+        checkTimeout(bodyTimeout, "bodyTimeout");
         checkTimeout(headerTimeout, "headerTimeout");
         checkTimeout(keepAliveTimeout, "keepAliveTimeout");
         if (port < 0 || port > MAX_PORT) {
@@ -56,8 +61,8 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
     }
 
     public ServerConfig(String host, int port) {
-        this(host, port, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_HEADER_TIMEOUT,
-                DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES, NO_LIMIT);
+        this(host, port, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_BODY_TIMEOUT,
+                DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES, NO_LIMIT);
     }
 
     public static ServerConfig defaults() {
@@ -66,7 +71,7 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
 
     /** The same server on another port (the command line may override the file's). */
     public ServerConfig withPort(int newPort) {
-        return new ServerConfig(host, newPort, connectTimeout, responseTimeout, headerTimeout, keepAliveTimeout,
-                maxHeaderBytes, maxConnections);
+        return new ServerConfig(host, newPort, connectTimeout, responseTimeout, bodyTimeout, headerTimeout,
+                keepAliveTimeout, maxHeaderBytes, maxConnections);
     }
 }

@@ -146,7 +146,8 @@ public final class ProxyServer implements AutoCloseable {
                 CoreServices services = new CoreServices(worker, pool, rawDialer, new WebSocketDialer(rawDialer, pool),
                         new AccessLog(accessLogListener), sessions);
                 RequestRouter router = new RequestRouter(routes, new UpgradeHandler(bindings, services),
-                        new HttpForwarder(dialer, config.server().connectTimeout(), config.server().responseTimeout()));
+                        new HttpForwarder(dialer, config.server().connectTimeout(), config.server().responseTimeout(),
+                                config.server().bodyTimeout()));
                 HttpOpenListener http = new HttpOpenListener(pool, OptionMap.builder()
                         .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
                         // a client that holds a connection without finishing a request head is closed, and a head

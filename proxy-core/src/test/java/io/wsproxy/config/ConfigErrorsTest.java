@@ -46,8 +46,8 @@ class ConfigErrorsTest {
                 error("negative port", "server:\n  port: -1\n" + RULE,
                         "rules.yaml:2: server.port: expected a whole number from 0 to 65535, got '-1'"),
                 error("server is a list", "server: [1]\n" + RULE,
-                        "rules.yaml:1: server: expected a mapping with fields port, host, connectTimeout, responseTimeout, headerTimeout, "
-                                + "keepAliveTimeout, maxHeaderBytes, maxConnections, got a list"),
+                        "rules.yaml:1: server: expected a mapping with fields port, host, connectTimeout, responseTimeout, bodyTimeout, "
+                                + "headerTimeout, keepAliveTimeout, maxHeaderBytes, maxConnections, got a list"),
                 error("name is a list", "rules:\n  - name: [a]\n    pattern: ^/\n",
                         "rules.yaml:2: rules[0].name: expected text, got a list"),
                 error("missing name", "rules:\n  - pattern: ^/\n",

@@ -247,12 +247,15 @@ class ConfigLoaderTest {
     void clientLimitsHaveDefaultsAndTakeTheirWrittenForms() {
         ServerConfig defaults = ConfigLoader.parse("rules:\n  - { name: a, pattern: x }\n", java.nio.file.Path.of("r.yaml"))
                 .server();
+        assertEquals(java.time.Duration.ofSeconds(60), defaults.bodyTimeout());
         assertEquals(java.time.Duration.ofSeconds(60), defaults.headerTimeout());
         assertEquals(java.time.Duration.ofSeconds(60), defaults.keepAliveTimeout());
         assertEquals(64 * 1024, defaults.maxHeaderBytes());
-        ServerConfig set = ConfigLoader.parse("server: { headerTimeout: 5s, keepAliveTimeout: 750, maxHeaderBytes: 16KiB }\n"
-                + "rules:\n  - { name: a, pattern: x }\n", java.nio.file.Path.of("r.yaml")).server();
+        ServerConfig set = ConfigLoader.parse("server: { headerTimeout: 5s, keepAliveTimeout: 750, maxHeaderBytes: 16KiB,"
+                + " bodyTimeout: 2m }\nrules:\n  - { name: a, pattern: x }\n", java.nio.file.Path.of("r.yaml")).server();
         assertEquals(java.time.Duration.ofSeconds(5), set.headerTimeout());
+        assertEquals(java.time.Duration.ofMinutes(2), set.bodyTimeout());
+        assertEquals(java.time.Duration.ofMinutes(2), set.withPort(9000).bodyTimeout());
         assertEquals(java.time.Duration.ofMillis(750), set.keepAliveTimeout());
         assertEquals(16 * 1024, set.maxHeaderBytes());
         assertEquals(16 * 1024, set.withPort(9000).maxHeaderBytes());

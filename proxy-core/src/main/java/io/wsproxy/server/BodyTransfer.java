@@ -1,0 +1,182 @@
+package io.wsproxy.server;
+
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.connector.PooledByteBuffer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.function.Consumer;
+import org.xnio.IoUtils;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.channels.StreamSourceChannel;
+
+/**
+ * Streams one HTTP body from {@code source} to {@code sink} on the I/O thread both belong to. Reading stops while
+ * the sink cannot take what was read, so a slow receiver holds back the sender and the transfer holds at most one
+ * pooled buffer, and only while bytes wait for the sink. Every byte moved counts as progress for the exchange's
+ * {@link BodyTimer}. At the source's end the sink is shut down and flushed and {@code onEnd} runs; on an I/O error
+ * {@code onFailure} does (the caller closes the connections) and the transfer stops.
+ */
+final class BodyTransfer {
+    /** Buffers moved in one turn before the I/O thread serves its other connections. */
+    private static final int BUFFERS_PER_TURN = 16;
+
+    private final StreamSourceChannel source;
+    private final StreamSinkChannel sink;
+    private final ByteBufferPool pool;
+    private final BodyTimer timer;
+    private final Runnable onEnd;
+    private final Consumer<IOException> onFailure;
+    private PooledByteBuffer pending;
+    private boolean finished;
+
+    private BodyTransfer(StreamSourceChannel source, StreamSinkChannel sink, ByteBufferPool pool, BodyTimer timer,
+                         Runnable onEnd, Consumer<IOException> onFailure) {
+        this.source = source;
+        this.sink = sink;
+        this.pool = pool;
+        this.timer = timer;
+        this.onEnd = onEnd;
+        this.onFailure = onFailure;
+    }
+
+    static BodyTransfer start(StreamSourceChannel source, StreamSinkChannel sink, ByteBufferPool pool,
+                              BodyTimer timer, Runnable onEnd, Consumer<IOException> onFailure) {
+        BodyTransfer transfer = new BodyTransfer(source, sink, pool, timer, onEnd, onFailure);
+        timer.begin();
+        // once abandoned, a channel nobody else has taken over stops calling
+        source.getReadSetter().set(channel -> {
+            if (transfer.finished) {
+                channel.suspendReads();
+            } else {
+                transfer.pump();
+            }
+        });
+        sink.getWriteSetter().set(channel -> {
+            if (transfer.finished) {
+                channel.suspendWrites();
+            } else {
+                transfer.pump();
+            }
+        });
+        transfer.pump();
+        return transfer;
+    }
+
+    /** True while read bytes wait for a sink that cannot take them: the receiving side is the one holding up. */
+    boolean waitingForSink() {
+        return pending != null;
+    }
+
+    /** Stops without touching the channels (the caller is closing them) and gives the buffer back. */
+    void abandon() {
+        if (!finished) {
+            finished = true;
+            timer.end();
+            release();
+        }
+    }
+
+    private void pump() {
+        if (finished) {
+            return;
+        }
+        try {
+            for (int turn = 0; turn < BUFFERS_PER_TURN; turn++) {
+                if (pending != null && !writePending()) {
+                    source.suspendReads();
+                    sink.resumeWrites();
+                    return;
+                }
+                if (!readOne()) {
+                    return;
+                }
+            }
+            sink.suspendWrites();
+            source.wakeupReads();
+        } catch (IOException e) {
+            failed(e);
+        }
+    }
+
+    /** Writes what waits; false when the sink took only part of it. */
+    private boolean writePending() throws IOException {
+        ByteBuffer buffer = pending.getBuffer();
+        int before = buffer.remaining();
+        while (buffer.hasRemaining() && sink.write(buffer) > 0) {
+            // the sink takes as much as it can
+        }
+        if (buffer.remaining() != before) {
+            timer.progress();
+        }
+        if (buffer.hasRemaining()) {
+            return false;
+        }
+        release();
+        return true;
+    }
+
+    /** Reads one buffer's worth into {@link #pending}; false when there is nothing to read now or no more. */
+    private boolean readOne() throws IOException {
+        PooledByteBuffer pooled = pool.allocate();
+        ByteBuffer buffer = pooled.getBuffer();
+        int read;
+        try {
+            read = source.read(buffer);
+        } catch (IOException e) {
+            pooled.close();
+            throw e;
+        }
+        if (read <= 0) {
+            pooled.close();
+            if (read == 0) {
+                sink.suspendWrites();
+                source.resumeReads();
+            } else {
+                end();
+            }
+            return false;
+        }
+        buffer.flip();
+        pending = pooled;
+        timer.progress();
+        return true;
+    }
+
+    /** The source is done: shut the sink down, and count the flush of its tail as part of the transfer. */
+    private void end() throws IOException {
+        source.suspendReads();
+        IoUtils.safeClose(source);
+        sink.shutdownWrites();
+        flushTail();
+    }
+
+    private void flushTail() throws IOException {
+        if (sink.flush()) {
+            finished = true;
+            timer.end();
+            sink.suspendWrites();
+            onEnd.run();
+        } else {
+            sink.getWriteSetter().set(channel -> {
+                try {
+                    flushTail();
+                } catch (IOException e) {
+                    failed(e);
+                }
+            });
+            sink.resumeWrites();
+        }
+    }
+
+    private void failed(IOException e) {
+        abandon();
+        onFailure.accept(e);
+    }
+
+    private void release() {
+        if (pending != null) {
+            pending.close();
+            pending = null;
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package io.wsproxy.server;
+
+import io.undertow.client.ClientCallback;
+import io.undertow.client.ClientConnection;
+import io.undertow.client.ClientExchange;
+import io.undertow.client.ClientRequest;
+import io.undertow.client.ClientResponse;
+import io.undertow.client.http.ClientConnectionAbort;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
+import io.wsproxy.config.Rule;
+import io.wsproxy.routing.HeaderPolicy;
+import io.wsproxy.routing.RouteMatch;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.ChannelListeners;
+import org.xnio.IoUtils;
+import org.xnio.XnioExecutor;
+import org.xnio.channels.StreamSinkChannel;
+
+/**
+ * One plain HTTP request on its way through, once its upstream connection is open: the request and its body go
+ * up, the response and its body come down, each body streamed by a {@link BodyTransfer}. Two timers bound it:
+ * {@code responseTimeout} from the request's last byte to the response's head (then 504), and the
+ * {@link BodyTimer} while a body moves (then 408 when the client stopped sending its body, 504 when the upstream
+ * stopped taking it, and both connections closed when a response was under way). Everything runs on the
+ * exchange's I/O thread, which the upstream connection shares.
+ */
+final class ForwardedExchange {
+    private static final Logger log = LoggerFactory.getLogger(ForwardedExchange.class);
+
+    private final HttpServerExchange exchange;
+    private final RouteMatch match;
+    private final ClientConnection upstream;
+    private final Duration responseTimeout;
+    private final Duration bodyTimeout;
+    private final ByteBufferPool pool;
+    private final BodyTimer bodyTimer;
+    private BodyTransfer requestBody;
+    private BodyTransfer responseBody;
+    private XnioExecutor.Key responseDeadline;
+    /** A response has begun, the upstream's or one of ours: nothing else may answer. */
+    private boolean answered;
+    /** We closed the upstream connection: what its client reports from now on is our own doing. */
+    private boolean upstreamDropped;
+
+    ForwardedExchange(HttpServerExchange exchange, RouteMatch match, ClientConnection upstream,
+                      Duration responseTimeout, Duration bodyTimeout) {
+        this.exchange = exchange;
+        this.match = match;
+        this.upstream = upstream;
+        this.responseTimeout = responseTimeout;
+        this.bodyTimeout = bodyTimeout;
+        this.pool = exchange.getConnection().getByteBufferPool();
+        this.bodyTimer = new BodyTimer(exchange.getIoThread(), bodyTimeout.toNanos(), this::bodyStalled);
+    }
+
+    void start() {
+        exchange.addExchangeCompleteListener((ex, next) -> {
+            stopTransfers();
+            IoUtils.safeClose(upstream);
+            next.proceed();
+        });
+        Rule rule = match.rule();
+        ClientRequest request = new ClientRequest()
+                .setMethod(exchange.getRequestMethod())
+                .setPath(match.upstreamPathAndQuery(exchange.getQueryString()));
+        HeaderMap headers = HeaderPolicy.upstreamRequest(exchange, match.upstream(), rule.changeOrigin(), rule.headers(), false);
+        if (!headers.contains(Headers.CONTENT_LENGTH) && !exchange.isRequestComplete()) {
+            headers.put(Headers.TRANSFER_ENCODING, Headers.CHUNKED.toString());
+        }
+        request.getRequestHeaders().putAll(headers);
+        upstream.sendRequest(request, new ClientCallback<>() {
+            @Override
+            public void completed(ClientExchange sent) {
+                sent.setResponseListener(new ClientCallback<>() {
+                    @Override
+                    public void completed(ClientExchange done) {
+                        responded(done);
+                    }
+
+                    @Override
+                    public void failed(IOException e) {
+                        upstreamFailed(e);
+                    }
+                });
+                sendRequestBody(sent);
+            }
+
+            @Override
+            public void failed(IOException e) {
+                upstreamFailed(e);
+            }
+        });
+    }
+
+    private void sendRequestBody(ClientExchange sent) {
+        StreamSinkChannel sink = sent.getRequestChannel();
+        if (!exchange.isRequestComplete()) {
+            requestBody = BodyTransfer.start(exchange.getRequestChannel(), sink, pool, bodyTimer,
+                    this::awaitResponse, this::transferFailed);
+            return;
+        }
+        try {
+            sink.shutdownWrites();
+            if (!sink.flush()) {
+                sink.getWriteSetter().set(ChannelListeners.flushingChannelListener(null,
+                        (channel, e) -> transferFailed(e)));
+                sink.resumeWrites();
+            }
+            awaitResponse();
+        } catch (IOException e) {
+            transferFailed(e);
+        }
+    }
+
+    /** The request has gone up whole: the response's head has {@code responseTimeout} to come. */
+    private void awaitResponse() {
+        if (answered) {
+            return;
+        }
+        responseDeadline = exchange.getIoThread().executeAfter(() -> {
+            responseDeadline = null;
+            answerError(504, "no response from " + match.rule().target() + " within " + responseTimeout.toMillis()
+                    + " ms");
+        }, responseTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void responded(ClientExchange done) {
+        if (answered) {
+            return;
+        }
+        ClientResponse response = done.getResponse();
+        if (response.getResponseCode() == 101) {
+            // only a ws: true rule may switch protocols, and those never come here
+            answerError(502, "upstream switched protocols on a plain HTTP request");
+            return;
+        }
+        answered = true;
+        cancelResponseDeadline();
+        exchange.setStatusCode(response.getResponseCode());
+        HeaderMap out = exchange.getResponseHeaders();
+        out.putAll(response.getResponseHeaders());
+        HeaderPolicy.stripHopByHop(out);
+        responseBody = BodyTransfer.start(done.getResponseChannel(), exchange.getResponseChannel(), pool, bodyTimer,
+                () -> { }, this::transferFailed);
+    }
+
+    private void upstreamFailed(IOException e) {
+        if (upstreamDropped) {
+            return;
+        }
+        if (answered) {
+            closeBoth();
+        } else {
+            answerError(502, "upstream " + match.rule().target() + " failed: " + e.getMessage());
+        }
+    }
+
+    private void bodyStalled() {
+        long millis = bodyTimeout.toMillis();
+        if (answered) {
+            log.info("rule {}: {} {} body stalled: no byte moved for {} ms, connections closed", match.rule().name(),
+                    exchange.getRequestMethod(), exchange.getRequestURI(), millis);
+            closeBoth();
+        } else if (requestBody != null && requestBody.waitingForSink()) {
+            answerError(504, "upstream " + match.rule().target() + " took no request body for " + millis + " ms");
+        } else {
+            answerError(408, "no request body received for " + millis + " ms");
+        }
+    }
+
+    /** Our own answer instead of the upstream's: the upstream connection goes, and so does an unread body. */
+    private void answerError(int status, String message) {
+        answered = true;
+        dropUpstream();
+        if (!exchange.isRequestComplete()) {
+            exchange.setPersistent(false);
+        }
+        HttpForwarder.answerError(exchange, match.rule(), status, message);
+    }
+
+    private void transferFailed(IOException e) {
+        log.debug("rule {}: body transfer failed", match.rule().name(), e);
+        closeBoth();
+    }
+
+    private void closeBoth() {
+        dropUpstream();
+        IoUtils.safeClose(exchange.getConnection());
+    }
+
+    private void dropUpstream() {
+        upstreamDropped = true;
+        stopTransfers();
+        ClientConnectionAbort.abort(upstream);
+    }
+
+    private void stopTransfers() {
+        bodyTimer.stop();
+        cancelResponseDeadline();
+        if (requestBody != null) {
+            requestBody.abandon();
+        }
+        if (responseBody != null) {
+            responseBody.abandon();
+        }
+    }
+
+    private void cancelResponseDeadline() {
+        if (responseDeadline != null) {
+            responseDeadline.remove();
+            responseDeadline = null;
+        }
+    }
+}

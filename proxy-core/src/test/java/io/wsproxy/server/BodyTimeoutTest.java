@@ -1,0 +1,248 @@
+package io.wsproxy.server;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.wsproxy.testing.TestProxy;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Plain HTTP bodies that stop moving, in either direction and through either side's fault, are cut off once
+ * {@code bodyTimeout} passes without a byte (408 or 504 while no response has begun, both connections closed after
+ * that); bodies that keep moving are never cut, however long they take in all, and a slow upload does not use up
+ * {@code responseTimeout}. The misbehaving upstreams are scripted sockets, the well-behaved one is WireMock.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class BodyTimeoutTest {
+    private static final int READ_TIMEOUT_MS = 10_000;
+    /** The timer does not fire before its time; a little slack for the clocks of two threads. */
+    private static final long AT_LEAST_MS = 250;
+    /** Far more than the socket buffers between the two ends can hold, so a writer that is not read blocks. */
+    private static final long ENDLESS = 256L << 20;
+
+    private ServerSocket upstream;
+    private TestProxy proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        upstream.setSoTimeout(READ_TIMEOUT_MS);
+        proxy = TestProxy.startWithServer("bodyTimeout: 300ms", rule(upstream.getLocalPort()));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        upstream.close();
+    }
+
+    @Test
+    void aResponseBodyThatStopsIsCutOffAfterBodyTimeout() throws Exception {
+        try (Socket client = connect(proxy)) {
+            send(client, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+            try (Socket server = accept()) {
+                readHead(server.getInputStream());
+                send(server, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+                long start = System.nanoTime();
+                String seen = readToEnd(client.getInputStream());
+                assertTrue(millisSince(start) >= AT_LEAST_MS, "cut after " + millisSince(start) + " ms");
+                assertTrue(seen.startsWith("HTTP/1.1 200 "), seen);
+                assertTrue(seen.endsWith("\r\n\r\n0123456789"), seen);
+                assertClosed(server);
+            }
+        }
+    }
+
+    @Test
+    void aClientThatStopsReadingTheResponseIsCutOff() throws Exception {
+        try (Socket client = connect(proxy)) {
+            send(client, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+            try (Socket server = accept()) {
+                readHead(server.getInputStream());
+                CompletableFuture<Long> written = writeInBackground(server,
+                        "HTTP/1.1 200 OK\r\nContent-Length: " + ENDLESS + "\r\n\r\n");
+                ExecutionException stopped = assertThrows(ExecutionException.class,
+                        () -> written.get(30, TimeUnit.SECONDS), "the upstream's writes were never refused");
+                assertTrue(stopped.getCause() instanceof IOException, stopped.toString());
+                // what the proxy had passed on before it gave up is still readable, then the connection ends
+                String seen = readToEnd(client.getInputStream());
+                assertTrue(seen.startsWith("HTTP/1.1 200 "), seen.substring(0, Math.min(seen.length(), 200)));
+            }
+        }
+    }
+
+    @Test
+    void aRequestBodyThatStopsIsAnswered408() throws Exception {
+        try (Socket client = connect(proxy)) {
+            send(client, "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789");
+            try (Socket server = accept()) {
+                InputStream fromProxy = server.getInputStream();
+                readHead(fromProxy);
+                assertEquals("0123456789", new String(fromProxy.readNBytes(10), StandardCharsets.US_ASCII));
+                long start = System.nanoTime();
+                String answer = readToEnd(client.getInputStream());
+                assertTrue(millisSince(start) >= AT_LEAST_MS, "answered after " + millisSince(start) + " ms");
+                assertTrue(answer.startsWith("HTTP/1.1 408 "), answer);
+                assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("\r\nconnection: close\r\n"), answer);
+                assertTrue(answer.contains("no request body received for 300 ms"), answer);
+                assertClosed(server);
+            }
+        }
+    }
+
+    @Test
+    void anUpstreamThatStopsTakingTheRequestBodyIsAnswered504() throws Exception {
+        try (Socket client = connect(proxy)) {
+            CompletableFuture<Long> written = writeInBackground(client,
+                    "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: " + ENDLESS + "\r\n\r\n");
+            try (Socket server = accept()) {
+                readHead(server.getInputStream()); // and then reads nothing more
+                String answer = readHead(client.getInputStream());
+                assertTrue(answer.startsWith("HTTP/1.1 504 "), answer);
+                ExecutionException stopped = assertThrows(ExecutionException.class,
+                        () -> written.get(30, TimeUnit.SECONDS), "the client's writes were never refused");
+                assertTrue(stopped.getCause() instanceof IOException, stopped.toString());
+                assertClosed(server);
+            }
+        }
+    }
+
+    @Test
+    void bodiesThatKeepMovingOutlastBothTimeouts() throws Exception {
+        WireMockServer backend = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1")
+                .dynamicPort());
+        backend.start();
+        try (TestProxy patient = TestProxy.startWithServer("bodyTimeout: 500ms, responseTimeout: 300ms",
+                rule(backend.port()))) {
+            // 20 chunks over 1.6 s: a byte every 80 ms or so, the whole well past either timeout
+            backend.stubFor(any(urlPathEqualTo("/x")).willReturn(aResponse().withStatus(200)
+                    .withBody("abcdefghijklmnopqrst").withChunkedDribbleDelay(20, 1600)));
+            try (Socket client = connect(patient)) {
+                // HTTP/1.0: the response comes unchunked and ends with the connection
+                send(client, "POST /x HTTP/1.0\r\nHost: a\r\nContent-Length: 10\r\n\r\n");
+                for (int i = 0; i < 10; i++) {
+                    send(client, Integer.toString(i));
+                    Thread.sleep(80); // the client's pace is what is under test: 800 ms in all
+                }
+                String answer = readToEnd(client.getInputStream());
+                assertTrue(answer.startsWith("HTTP/1.0 200 "), answer);
+                assertTrue(answer.endsWith("\r\n\r\nabcdefghijklmnopqrst"), answer);
+            }
+            backend.verify(postRequestedFor(urlPathEqualTo("/x"))
+                    .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.equalTo("0123456789")));
+        } finally {
+            backend.stop();
+        }
+    }
+
+    private static String rule(int port) {
+        return """
+                  - name: api
+                    pattern: "^/"
+                    target: "http://127.0.0.1:%d"
+                    ws: false
+                """.formatted(port);
+    }
+
+    private Socket accept() throws IOException {
+        Socket server = upstream.accept();
+        server.setSoTimeout(READ_TIMEOUT_MS);
+        return server;
+    }
+
+    private static Socket connect(TestProxy proxy) throws IOException {
+        Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.server().port());
+        client.setSoTimeout(READ_TIMEOUT_MS);
+        return client;
+    }
+
+    private static void send(Socket socket, String text) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(text.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    /** Writes {@code head} and then up to {@link #ENDLESS} bytes; completes with the count or the write's failure. */
+    private static CompletableFuture<Long> writeInBackground(Socket socket, String head) {
+        return CompletableFuture.supplyAsync(() -> {
+            byte[] chunk = new byte[64 * 1024];
+            long sent = 0;
+            try {
+                send(socket, head);
+                while (sent < ENDLESS) {
+                    socket.getOutputStream().write(chunk);
+                    sent += chunk.length;
+                }
+                return sent;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).handle((sent, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : failure;
+                throw new java.util.concurrent.CompletionException(cause);
+            }
+            return sent;
+        });
+    }
+
+    /** Reads up to the blank line that ends a head. */
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new AssertionError("the connection ended inside a head: " + head);
+            }
+            head.append((char) b);
+        }
+        return head.toString();
+    }
+
+    /** Everything until the connection ends (fails on the read timeout: it never did). */
+    private static String readToEnd(InputStream in) throws IOException {
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        byte[] buffer = new byte[64 * 1024];
+        try {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                seen.write(buffer, 0, n);
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            throw new AssertionError("the connection was never closed; read so far: " + seen.size() + " bytes", e);
+        } catch (IOException reset) {
+            // a connection closed with bytes unread is reset: it ended all the same
+        }
+        return seen.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** The proxy closed its side: reading ends (after whatever was still on its way) before the read timeout. */
+    private static void assertClosed(Socket socket) throws IOException {
+        readToEnd(socket.getInputStream());
+    }
+
+    private static long millisSince(long start) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+}

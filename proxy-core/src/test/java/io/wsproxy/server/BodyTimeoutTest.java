@@ -4,6 +4,12 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.wsproxy.testing.RawHttp.READ_TIMEOUT_MS;
+import static io.wsproxy.testing.RawHttp.connect;
+import static io.wsproxy.testing.RawHttp.millisSince;
+import static io.wsproxy.testing.RawHttp.readHead;
+import static io.wsproxy.testing.RawHttp.readToEnd;
+import static io.wsproxy.testing.RawHttp.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,10 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.wsproxy.testing.TestProxy;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -22,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +39,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class BodyTimeoutTest {
-    private static final int READ_TIMEOUT_MS = 10_000;
     /** The timer does not fire before its time; a little slack for the clocks of two threads. */
     private static final long AT_LEAST_MS = 250;
     /** Far more than the socket buffers between the two ends can hold, so a writer that is not read blocks. */
@@ -172,18 +174,6 @@ class BodyTimeoutTest {
         return server;
     }
 
-    private static Socket connect(TestProxy proxy) throws IOException {
-        Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.server().port());
-        client.setSoTimeout(READ_TIMEOUT_MS);
-        return client;
-    }
-
-    private static void send(Socket socket, String text) throws IOException {
-        OutputStream out = socket.getOutputStream();
-        out.write(text.getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-    }
-
     /** Writes {@code head} and then up to {@link #ENDLESS} bytes; completes with the count or the write's failure. */
     private static CompletableFuture<Long> writeInBackground(Socket socket, String head) {
         return CompletableFuture.supplyAsync(() -> {
@@ -208,41 +198,9 @@ class BodyTimeoutTest {
         });
     }
 
-    /** Reads up to the blank line that ends a head. */
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new AssertionError("the connection ended inside a head: " + head);
-            }
-            head.append((char) b);
-        }
-        return head.toString();
-    }
-
-    /** Everything until the connection ends (fails on the read timeout: it never did). */
-    private static String readToEnd(InputStream in) throws IOException {
-        ByteArrayOutputStream seen = new ByteArrayOutputStream();
-        byte[] buffer = new byte[64 * 1024];
-        try {
-            for (int n; (n = in.read(buffer)) >= 0; ) {
-                seen.write(buffer, 0, n);
-            }
-        } catch (java.net.SocketTimeoutException e) {
-            throw new AssertionError("the connection was never closed; read so far: " + seen.size() + " bytes", e);
-        } catch (IOException reset) {
-            // a connection closed with bytes unread is reset: it ended all the same
-        }
-        return seen.toString(StandardCharsets.ISO_8859_1);
-    }
-
     /** The proxy closed its side: reading ends (after whatever was still on its way) before the read timeout. */
     private static void assertClosed(Socket socket) throws IOException {
         readToEnd(socket.getInputStream());
     }
 
-    private static long millisSince(long start) {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    }
 }

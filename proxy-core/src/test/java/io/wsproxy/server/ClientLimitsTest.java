@@ -1,5 +1,8 @@
 package io.wsproxy.server;
 
+import static io.wsproxy.testing.RawHttp.connect;
+import static io.wsproxy.testing.RawHttp.millisSince;
+import static io.wsproxy.testing.RawHttp.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +32,6 @@ class ClientLimitsTest {
                 target: "http://127.0.0.1:9"
                 ws: false
             """;
-    private static final int READ_TIMEOUT_MS = 10_000;
     /** Neither timer fires before its time; a little slack for the clocks of two threads. */
     private static final long AT_LEAST_MS = 250;
 
@@ -114,18 +116,4 @@ class ClientLimitsTest {
         }
     }
 
-    private static Socket connect(TestProxy proxy) throws IOException {
-        Socket socket = new Socket("127.0.0.1", proxy.server().port());
-        socket.setSoTimeout(READ_TIMEOUT_MS);
-        return socket;
-    }
-
-    private static void send(Socket socket, String text) throws IOException {
-        socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
-        socket.getOutputStream().flush();
-    }
-
-    private static long millisSince(long startNanos) {
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-    }
 }

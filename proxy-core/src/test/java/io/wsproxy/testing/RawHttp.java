@@ -1,0 +1,69 @@
+package io.wsproxy.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/** HTTP/1.1 written and read by hand on a plain socket, for what a well-behaved client library will not do. */
+public final class RawHttp {
+    /** How long a read waits: far past any timer under test, so a read that times out is a failure. */
+    public static final int READ_TIMEOUT_MS = 10_000;
+
+    private RawHttp() {
+    }
+
+    public static Socket connect(TestProxy proxy) throws IOException {
+        return connect(proxy.server().port());
+    }
+
+    public static Socket connect(int port) throws IOException {
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+        socket.setSoTimeout(READ_TIMEOUT_MS);
+        return socket;
+    }
+
+    public static void send(Socket socket, String text) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+    }
+
+    /** Reads up to the blank line that ends a head, and no further. */
+    public static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new AssertionError("the connection ended inside a head: " + head);
+            }
+            head.append((char) b);
+        }
+        return head.toString();
+    }
+
+    /** Everything until the connection ends; fails when it does not end within the read timeout. */
+    public static String readToEnd(InputStream in) throws IOException {
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        byte[] buffer = new byte[64 * 1024];
+        try {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                seen.write(buffer, 0, n);
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("the connection was never closed; read so far: " + seen.size() + " bytes", e);
+        } catch (IOException reset) {
+            // a connection closed with bytes unread is reset: it ended all the same
+        }
+        return seen.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    public static long millisSince(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+}

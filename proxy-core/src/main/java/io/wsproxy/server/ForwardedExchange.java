@@ -7,7 +7,10 @@ import io.undertow.client.ClientRequest;
 import io.undertow.client.ClientResponse;
 import io.undertow.client.http.ClientConnectionAbort;
 import io.undertow.connector.ByteBufferPool;
+import io.undertow.io.IoCallback;
+import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
 import io.wsproxy.config.Rule;
@@ -74,6 +77,9 @@ final class ForwardedExchange {
         if (!headers.contains(Headers.CONTENT_LENGTH) && !exchange.isRequestComplete()) {
             headers.put(Headers.TRANSFER_ENCODING, Headers.CHUNKED.toString());
         }
+        if (HttpContinue.requiresContinueResponse(headers)) {
+            headers.remove(Headers.EXPECT); // the proxy asks for the body itself (sendRequestBody)
+        }
         request.getRequestHeaders().putAll(headers);
         upstream.sendRequest(request, new ClientCallback<>() {
             @Override
@@ -101,9 +107,27 @@ final class ForwardedExchange {
 
     private void sendRequestBody(ClientExchange sent) {
         StreamSinkChannel sink = sent.getRequestChannel();
+        if (!exchange.isRequestComplete() && HttpContinue.requiresContinueResponse(exchange)) {
+            // A client that sent "Expect: 100-continue" holds its body back until asked (curl for a second,
+            // some clients longer). As nginx and Envoy do, the proxy asks once the target is connected and
+            // sends the body on without the expectation, so an unreachable target costs no upload.
+            HttpContinue.sendContinueResponse(exchange, new IoCallback() {
+                @Override
+                public void onComplete(HttpServerExchange ex, Sender sender) {
+                    if (!upstreamDropped) {
+                        streamRequestBody(sink);
+                    }
+                }
+
+                @Override
+                public void onException(HttpServerExchange ex, Sender sender, IOException e) {
+                    transferFailed(e);
+                }
+            });
+            return;
+        }
         if (!exchange.isRequestComplete()) {
-            requestBody = BodyTransfer.start(exchange.getRequestChannel(), sink, pool, bodyTimer,
-                    this::awaitResponse, this::transferFailed);
+            streamRequestBody(sink);
             return;
         }
         try {
@@ -117,6 +141,11 @@ final class ForwardedExchange {
         } catch (IOException e) {
             transferFailed(e);
         }
+    }
+
+    private void streamRequestBody(StreamSinkChannel sink) {
+        requestBody = BodyTransfer.start(exchange.getRequestChannel(), sink, pool, bodyTimer, this::awaitResponse,
+                this::transferFailed);
     }
 
     /** The request has gone up whole: the response's head has {@code responseTimeout} to come. */

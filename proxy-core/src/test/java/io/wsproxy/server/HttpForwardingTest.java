@@ -15,8 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.wsproxy.testing.RawHttp;
 import io.wsproxy.testing.TestProxy;
+import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -174,5 +177,40 @@ class HttpForwardingTest {
         assertNull(seen.getHeader("Sec-WebSocket-Key"));
         backend.verify(com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(urlPathMatching("/api/h"))
                 .withHeader("X-Proxy-Auth", equalTo("secret")));
+    }
+
+    @Test
+    void aClientExpecting100ContinueIsAskedForItsBody() throws Exception {
+        try (Socket client = RawHttp.connect(proxy)) {
+            RawHttp.send(client, "POST /gateway/upload HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: 5\r\n\r\n");
+            InputStream in = client.getInputStream();
+            assertEquals("HTTP/1.1 100 Continue\r\n\r\n", RawHttp.readHead(in));
+            RawHttp.send(client, "hello");
+            String answer = RawHttp.readHead(in);
+            assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
+        }
+        LoggedRequest seen = backend.findAll(anyRequestedFor(urlPathMatching("/api/upload"))).get(0);
+        assertEquals("hello", seen.getBodyAsString());
+        assertNull(seen.getHeader("Expect"), "the proxy asked for the body itself");
+    }
+
+    @Test
+    void anUnreachableTargetIsAnsweredBeforeTheBodyIsAskedFor() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (TestProxy dead = TestProxy.start("""
+                  - name: dead
+                    pattern: "^/"
+                    target: "http://127.0.0.1:%d"
+                    ws: false
+                """.formatted(closedPort));
+             Socket client = RawHttp.connect(dead)) {
+            RawHttp.send(client, "POST /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+            String answer = RawHttp.readHead(client.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
+        }
     }
 }

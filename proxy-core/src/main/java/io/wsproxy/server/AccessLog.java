@@ -1,20 +1,25 @@
 package io.wsproxy.server;
 
+import io.undertow.server.HttpServerExchange;
+import io.wsproxy.config.Rule;
 import io.wsproxy.spi.AccessLogEntry;
+import java.time.Duration;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One line per closed WebSocket on the {@code wsproxy.access} logger, as key=value pairs for grep and awk; an
- * optional listener sees each entry too (tests, metrics).
+ * One line per closed WebSocket and per proxied plain HTTP request on the {@code wsproxy.access} logger, as
+ * key=value pairs for grep and awk; optional listeners see each entry too (tests, metrics).
  */
 final class AccessLog {
     private static final Logger log = LoggerFactory.getLogger("wsproxy.access");
     private final Consumer<AccessLogEntry> listener;
+    private final Consumer<HttpAccessLogEntry> httpListener;
 
-    AccessLog(Consumer<AccessLogEntry> listener) {
+    AccessLog(Consumer<AccessLogEntry> listener, Consumer<HttpAccessLogEntry> httpListener) {
         this.listener = listener;
+        this.httpListener = httpListener;
     }
 
     void write(AccessLogEntry e) {
@@ -25,6 +30,26 @@ final class AccessLog {
         }
         if (listener != null) {
             listener.accept(e);
+        }
+    }
+
+    /** The entry for a plain HTTP request to {@code rule}'s target, at its end, with what it answered. */
+    void write(HttpServerExchange exchange, Rule rule, long startNanos, long bytesFromClient, long bytesToClient,
+               String outcome) {
+        write(new HttpAccessLogEntry(rule.name(), String.valueOf(exchange.getSourceAddress()),
+                exchange.getRequestMethod().toString(), exchange.getRequestPath(), rule.target().toString(),
+                exchange.getStatusCode(), Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient,
+                bytesToClient, outcome));
+    }
+
+    private void write(HttpAccessLogEntry e) {
+        if (log.isInfoEnabled()) {
+            log.info("rule={} client={} method={} path={} upstream={} status={} duration_ms={} bytes_in={} "
+                            + "bytes_out={} outcome={}", e.rule(), e.clientAddress(), e.method(), e.path(), e.upstream(),
+                    e.status(), e.duration().toMillis(), e.bytesFromClient(), e.bytesToClient(), e.outcome());
+        }
+        if (httpListener != null) {
+            httpListener.accept(e);
         }
     }
 }

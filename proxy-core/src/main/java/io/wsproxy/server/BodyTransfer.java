@@ -4,7 +4,6 @@ import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.function.Consumer;
 import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
 import org.xnio.channels.StreamSourceChannel;
@@ -17,6 +16,11 @@ import org.xnio.channels.StreamSourceChannel;
  * {@code onFailure} does (the caller closes the connections) and the transfer stops.
  */
 final class BodyTransfer {
+    /** What to do when reading the source or writing the sink fails. */
+    interface Failure {
+        void failed(IOException e, boolean reading);
+    }
+
     /** Buffers moved in one turn before the I/O thread serves its other connections. */
     private static final int BUFFERS_PER_TURN = 16;
 
@@ -25,12 +29,14 @@ final class BodyTransfer {
     private final ByteBufferPool pool;
     private final BodyTimer timer;
     private final Runnable onEnd;
-    private final Consumer<IOException> onFailure;
+    private final Failure onFailure;
     private PooledByteBuffer pending;
+    private long written;
     private boolean finished;
+    private boolean ended;
 
-    private BodyTransfer(StreamSourceChannel source, StreamSinkChannel sink, ByteBufferPool pool, BodyTimer timer,
-                         Runnable onEnd, Consumer<IOException> onFailure) {
+    BodyTransfer(StreamSourceChannel source, StreamSinkChannel sink, ByteBufferPool pool, BodyTimer timer,
+                 Runnable onEnd, Failure onFailure) {
         this.source = source;
         this.sink = sink;
         this.pool = pool;
@@ -39,27 +45,38 @@ final class BodyTransfer {
         this.onFailure = onFailure;
     }
 
-    static BodyTransfer start(StreamSourceChannel source, StreamSinkChannel sink, ByteBufferPool pool,
-                              BodyTimer timer, Runnable onEnd, Consumer<IOException> onFailure) {
-        BodyTransfer transfer = new BodyTransfer(source, sink, pool, timer, onEnd, onFailure);
+    /** Starts moving bytes; the callbacks may run before this returns. */
+    void start() {
         timer.begin();
         // once abandoned, a channel nobody else has taken over stops calling
         source.getReadSetter().set(channel -> {
-            if (transfer.finished) {
+            if (finished) {
                 channel.suspendReads();
             } else {
-                transfer.pump();
+                pump();
             }
         });
         sink.getWriteSetter().set(channel -> {
-            if (transfer.finished) {
+            if (finished) {
                 channel.suspendWrites();
             } else {
-                transfer.pump();
+                pump();
             }
         });
-        transfer.pump();
-        return transfer;
+        pump();
+    }
+
+    /**
+     * True once the source's end has been read: the whole body has been handed to the sink, whose last bytes may
+     * still be on their way (Undertow may end its exchange within that flush).
+     */
+    boolean ended() {
+        return ended;
+    }
+
+    /** Bytes written to the sink so far. */
+    long written() {
+        return written;
     }
 
     /** True while read bytes wait for a sink that cannot take them: the receiving side is the one holding up. */
@@ -94,7 +111,7 @@ final class BodyTransfer {
             sink.suspendWrites();
             source.wakeupReads();
         } catch (IOException e) {
-            failed(e);
+            failed(e, false);
         }
     }
 
@@ -106,6 +123,7 @@ final class BodyTransfer {
             // the sink takes as much as it can
         }
         if (buffer.remaining() != before) {
+            written += before - buffer.remaining();
             timer.progress();
         }
         if (buffer.hasRemaining()) {
@@ -124,7 +142,8 @@ final class BodyTransfer {
             read = source.read(buffer);
         } catch (IOException e) {
             pooled.close();
-            throw e;
+            failed(e, true);
+            return false;
         }
         if (read <= 0) {
             pooled.close();
@@ -144,6 +163,7 @@ final class BodyTransfer {
 
     /** The source is done: shut the sink down, and count the flush of its tail as part of the transfer. */
     private void end() throws IOException {
+        ended = true;
         source.suspendReads();
         IoUtils.safeClose(source);
         sink.shutdownWrites();
@@ -161,16 +181,16 @@ final class BodyTransfer {
                 try {
                     flushTail();
                 } catch (IOException e) {
-                    failed(e);
+                    failed(e, false);
                 }
             });
             sink.resumeWrites();
         }
     }
 
-    private void failed(IOException e) {
+    private void failed(IOException e, boolean reading) {
         abandon();
-        onFailure.accept(e);
+        onFailure.failed(e, reading);
     }
 
     private void release() {

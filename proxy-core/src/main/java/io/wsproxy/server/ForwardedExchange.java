@@ -14,6 +14,7 @@ import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
 import io.wsproxy.config.Rule;
+import io.wsproxy.config.ServerConfig;
 import io.wsproxy.routing.HeaderPolicy;
 import io.wsproxy.routing.RouteMatch;
 import java.io.IOException;
@@ -42,6 +43,8 @@ final class ForwardedExchange {
     private final ClientConnection upstream;
     private final Duration responseTimeout;
     private final Duration bodyTimeout;
+    private final AccessLog accessLog;
+    private final long startNanos;
     private final ByteBufferPool pool;
     private final BodyTimer bodyTimer;
     private BodyTransfer requestBody;
@@ -52,21 +55,29 @@ final class ForwardedExchange {
     /** We closed the upstream connection: what its client reports from now on is our own doing. */
     private boolean upstreamDropped;
 
-    ForwardedExchange(HttpServerExchange exchange, RouteMatch match, ClientConnection upstream,
-                      Duration responseTimeout, Duration bodyTimeout) {
+    /** A line in the access log has been written for this request. */
+    private boolean logged;
+
+    ForwardedExchange(HttpServerExchange exchange, RouteMatch match, ClientConnection upstream, ServerConfig server,
+                      AccessLog accessLog, long startNanos) {
         this.exchange = exchange;
         this.match = match;
         this.upstream = upstream;
-        this.responseTimeout = responseTimeout;
-        this.bodyTimeout = bodyTimeout;
+        this.responseTimeout = server.responseTimeout();
+        this.bodyTimeout = server.bodyTimeout();
+        this.accessLog = accessLog;
+        this.startNanos = startNanos;
         this.pool = exchange.getConnection().getByteBufferPool();
         this.bodyTimer = new BodyTimer(exchange.getIoThread(), bodyTimeout.toNanos(), this::bodyStalled);
     }
 
     void start() {
         exchange.addExchangeCompleteListener((ex, next) -> {
+            // Undertow also ends the exchange when the client's connection fails under a response
+            boolean whole = answered && (responseBody == null || responseBody.ended());
             stopTransfers();
             IoUtils.safeClose(upstream);
+            logAccess(whole ? HttpAccessLogEntry.COMPLETE : HttpAccessLogEntry.CLIENT_FAILED);
             next.proceed();
         });
         Rule rule = match.rule();
@@ -121,7 +132,7 @@ final class ForwardedExchange {
 
                 @Override
                 public void onException(HttpServerExchange ex, Sender sender, IOException e) {
-                    transferFailed(e);
+                    transferFailed(e, HttpAccessLogEntry.CLIENT_FAILED);
                 }
             });
             return;
@@ -134,18 +145,20 @@ final class ForwardedExchange {
             sink.shutdownWrites();
             if (!sink.flush()) {
                 sink.getWriteSetter().set(ChannelListeners.flushingChannelListener(null,
-                        (channel, e) -> transferFailed(e)));
+                        (channel, e) -> transferFailed(e, HttpAccessLogEntry.UPSTREAM_FAILED)));
                 sink.resumeWrites();
             }
             awaitResponse();
         } catch (IOException e) {
-            transferFailed(e);
+            transferFailed(e, HttpAccessLogEntry.UPSTREAM_FAILED);
         }
     }
 
     private void streamRequestBody(StreamSinkChannel sink) {
-        requestBody = BodyTransfer.start(exchange.getRequestChannel(), sink, pool, bodyTimer, this::awaitResponse,
-                this::transferFailed);
+        requestBody = new BodyTransfer(exchange.getRequestChannel(), sink, pool, bodyTimer, this::awaitResponse,
+                (e, reading) -> transferFailed(e, reading ? HttpAccessLogEntry.CLIENT_FAILED
+                        : HttpAccessLogEntry.UPSTREAM_FAILED));
+        requestBody.start();
     }
 
     /** The request has gone up whole: the response's head has {@code responseTimeout} to come. */
@@ -176,8 +189,10 @@ final class ForwardedExchange {
         HeaderMap out = exchange.getResponseHeaders();
         out.putAll(response.getResponseHeaders());
         HeaderPolicy.stripHopByHop(out);
-        responseBody = BodyTransfer.start(done.getResponseChannel(), exchange.getResponseChannel(), pool, bodyTimer,
-                () -> { }, this::transferFailed);
+        responseBody = new BodyTransfer(done.getResponseChannel(), exchange.getResponseChannel(), pool, bodyTimer,
+                () -> { }, (e, reading) -> transferFailed(e, reading ? HttpAccessLogEntry.UPSTREAM_FAILED
+                        : HttpAccessLogEntry.CLIENT_FAILED));
+        responseBody.start();
     }
 
     private void upstreamFailed(IOException e) {
@@ -185,7 +200,7 @@ final class ForwardedExchange {
             return;
         }
         if (answered) {
-            closeBoth();
+            closeBoth(HttpAccessLogEntry.UPSTREAM_FAILED);
         } else {
             answerError(502, "upstream " + match.rule().target() + " failed: " + e.getMessage());
         }
@@ -196,7 +211,7 @@ final class ForwardedExchange {
         if (answered) {
             log.info("rule {}: {} {} body stalled: no byte moved for {} ms, connections closed", match.rule().name(),
                     exchange.getRequestMethod(), exchange.getRequestURI(), millis);
-            closeBoth();
+            closeBoth(HttpAccessLogEntry.STALLED);
         } else if (requestBody != null && requestBody.waitingForSink()) {
             answerError(504, "upstream " + match.rule().target() + " took no request body for " + millis + " ms");
         } else {
@@ -214,14 +229,24 @@ final class ForwardedExchange {
         HttpForwarder.answerError(exchange, match.rule(), status, message);
     }
 
-    private void transferFailed(IOException e) {
-        log.debug("rule {}: body transfer failed", match.rule().name(), e);
-        closeBoth();
+    private void transferFailed(IOException e, String outcome) {
+        log.debug("rule {}: body transfer failed ({})", match.rule().name(), outcome, e);
+        closeBoth(outcome);
     }
 
-    private void closeBoth() {
+    private void closeBoth(String outcome) {
+        logAccess(outcome);
         dropUpstream();
         IoUtils.safeClose(exchange.getConnection());
+    }
+
+    private void logAccess(String outcome) {
+        if (logged) {
+            return;
+        }
+        logged = true;
+        accessLog.write(exchange, match.rule(), startNanos, requestBody == null ? 0 : requestBody.written(),
+                responseBody == null ? 0 : responseBody.written(), outcome);
     }
 
     private void dropUpstream() {

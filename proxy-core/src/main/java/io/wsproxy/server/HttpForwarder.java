@@ -3,10 +3,10 @@ package io.wsproxy.server;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.SameThreadExecutor;
 import io.wsproxy.config.Rule;
+import io.wsproxy.config.ServerConfig;
 import io.wsproxy.routing.RouteMatch;
 import io.wsproxy.spi.UpstreamException;
 import io.wsproxy.upstream.UpstreamDialer;
-import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,35 +20,33 @@ final class HttpForwarder {
     private static final Logger log = LoggerFactory.getLogger(HttpForwarder.class);
 
     private final UpstreamDialer dialer;
-    private final Duration connectTimeout;
-    private final Duration responseTimeout;
-    private final Duration bodyTimeout;
+    private final ServerConfig server;
+    private final AccessLog accessLog;
 
-    HttpForwarder(UpstreamDialer dialer, Duration connectTimeout, Duration responseTimeout, Duration bodyTimeout) {
+    HttpForwarder(UpstreamDialer dialer, ServerConfig server, AccessLog accessLog) {
         this.dialer = dialer;
-        this.connectTimeout = connectTimeout;
-        this.responseTimeout = responseTimeout;
-        this.bodyTimeout = bodyTimeout;
+        this.server = server;
+        this.accessLog = accessLog;
     }
 
     void forward(HttpServerExchange exchange, RouteMatch match) {
+        long start = System.nanoTime();
         exchange.dispatch(SameThreadExecutor.INSTANCE, () ->
-                dialer.connect(match.rule().target(), exchange.getIoThread(), connectTimeout)
+                dialer.connect(match.rule().target(), exchange.getIoThread(), server.connectTimeout())
                         .whenComplete((connection, failure) -> {
                             if (failure != null) {
-                                failed(exchange, match.rule(), failure);
+                                failed(exchange, match.rule(), failure, start);
                             } else {
-                                new ForwardedExchange(exchange, match, connection, responseTimeout, bodyTimeout)
-                                        .start();
+                                new ForwardedExchange(exchange, match, connection, server, accessLog, start).start();
                             }
                         }));
     }
 
-    private static void failed(HttpServerExchange exchange, Rule rule, Throwable failure) {
+    private void failed(HttpServerExchange exchange, Rule rule, Throwable failure, long startNanos) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
-        answerError(exchange, rule, cause instanceof UpstreamException u ? u.status() : 502,
-                cause.getMessage() == null ? "bad gateway" : cause.getMessage());
+        answerError(exchange, rule, cause instanceof UpstreamException u ? u.status() : 502, cause.getMessage() == null ? "bad gateway" : cause.getMessage());
+        accessLog.write(exchange, rule, startNanos, 0, 0, HttpAccessLogEntry.COMPLETE);
     }
 
     /** Answers the client with {@code status} and a JSON body, and logs why. */

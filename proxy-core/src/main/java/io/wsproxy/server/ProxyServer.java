@@ -91,6 +91,7 @@ public final class ProxyServer implements AutoCloseable {
         private SSLContext upstreamTls;
         private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private java.util.function.Consumer<io.wsproxy.spi.AccessLogEntry> accessLogListener;
+        private java.util.function.Consumer<HttpAccessLogEntry> httpAccessLogListener;
 
         private Builder(ProxyConfig config, PluginRegistry plugins) {
             this.config = config;
@@ -112,6 +113,12 @@ public final class ProxyServer implements AutoCloseable {
         /** Sees every access-log entry after it is logged (tests, metrics); called on an I/O thread. */
         public Builder accessLogListener(java.util.function.Consumer<io.wsproxy.spi.AccessLogEntry> listener) {
             this.accessLogListener = listener;
+            return this;
+        }
+
+        /** Sees every plain HTTP access-log entry after it is logged; called on an I/O thread. */
+        public Builder httpAccessLogListener(java.util.function.Consumer<HttpAccessLogEntry> listener) {
+            this.httpAccessLogListener = listener;
             return this;
         }
 
@@ -143,11 +150,11 @@ public final class ProxyServer implements AutoCloseable {
                         OptionMap.builder().set(Options.TCP_NODELAY, true).getMap());
                 OpenSessions sessions = new OpenSessions();
                 RawUpgradeDialer rawDialer = new RawUpgradeDialer(dialer, pool);
+                AccessLog accessLog = new AccessLog(accessLogListener, httpAccessLogListener);
                 CoreServices services = new CoreServices(worker, pool, rawDialer, new WebSocketDialer(rawDialer, pool),
-                        new AccessLog(accessLogListener), sessions);
+                        accessLog, sessions);
                 RequestRouter router = new RequestRouter(routes, new UpgradeHandler(bindings, services),
-                        new HttpForwarder(dialer, config.server().connectTimeout(), config.server().responseTimeout(),
-                                config.server().bodyTimeout()));
+                        new HttpForwarder(dialer, config.server(), accessLog));
                 HttpOpenListener http = new HttpOpenListener(pool, OptionMap.builder()
                         .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
                         // a client that holds a connection without finishing a request head is closed, and a head

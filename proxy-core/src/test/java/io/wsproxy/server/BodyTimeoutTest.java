@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Timeout;
  * Plain HTTP bodies that stop moving, in either direction and through either side's fault, are cut off once
  * {@code bodyTimeout} passes without a byte (408 or 504 while no response has begun, both connections closed after
  * that); bodies that keep moving are never cut, however long they take in all, and a slow upload does not use up
- * {@code responseTimeout}. The misbehaving upstreams are scripted sockets, the well-behaved one is WireMock.
+ * {@code responseTimeout}. Each such ending is logged with what happened. The misbehaving upstreams are scripted
+ * sockets, the well-behaved one is WireMock.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class BodyTimeoutTest {
@@ -73,6 +74,9 @@ class BodyTimeoutTest {
                 assertTrue(seen.startsWith("HTTP/1.1 200 "), seen);
                 assertTrue(seen.endsWith("\r\n\r\n0123456789"), seen);
                 assertClosed(server);
+                HttpAccessLogEntry logged = proxy.nextHttpAccessLog();
+                assertEquals(HttpAccessLogEntry.STALLED, logged.outcome());
+                assertEquals(10, logged.bytesToClient());
             }
         }
     }
@@ -91,6 +95,7 @@ class BodyTimeoutTest {
                 // what the proxy had passed on before it gave up is still readable, then the connection ends
                 String seen = readToEnd(client.getInputStream());
                 assertTrue(seen.startsWith("HTTP/1.1 200 "), seen.substring(0, Math.min(seen.length(), 200)));
+                assertEquals(HttpAccessLogEntry.STALLED, proxy.nextHttpAccessLog().outcome());
             }
         }
     }
@@ -110,6 +115,9 @@ class BodyTimeoutTest {
                 assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("\r\nconnection: close\r\n"), answer);
                 assertTrue(answer.contains("no request body received for 300 ms"), answer);
                 assertClosed(server);
+                HttpAccessLogEntry logged = proxy.nextHttpAccessLog();
+                assertEquals(408, logged.status());
+                assertEquals(10, logged.bytesFromClient());
             }
         }
     }
@@ -127,6 +135,24 @@ class BodyTimeoutTest {
                         () -> written.get(30, TimeUnit.SECONDS), "the client's writes were never refused");
                 assertTrue(stopped.getCause() instanceof IOException, stopped.toString());
                 assertClosed(server);
+                assertEquals(504, proxy.nextHttpAccessLog().status());
+            }
+        }
+    }
+
+    @Test
+    void aResponseTheUpstreamCutsShortEndsTheClientsConnectionAndIsLoggedAsItsFailure() throws Exception {
+        try (Socket client = connect(proxy)) {
+            send(client, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+            try (Socket server = accept()) {
+                readHead(server.getInputStream());
+                send(server, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+                server.shutdownOutput();
+                String seen = readToEnd(client.getInputStream());
+                assertTrue(seen.endsWith("\r\n\r\n0123456789"), seen);
+                HttpAccessLogEntry logged = proxy.nextHttpAccessLog();
+                assertEquals(HttpAccessLogEntry.UPSTREAM_FAILED, logged.outcome());
+                assertEquals(200, logged.status());
             }
         }
     }

@@ -149,6 +149,9 @@ class HttpForwardingTest {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(502, response.statusCode());
             assertTrue(response.body().contains("cannot reach"), response.body());
+            HttpAccessLogEntry logged = dead.nextHttpAccessLog();
+            assertEquals(502, logged.status());
+            assertEquals(HttpAccessLogEntry.COMPLETE, logged.outcome());
         }
     }
 
@@ -212,5 +215,21 @@ class HttpForwardingTest {
             String answer = RawHttp.readHead(client.getInputStream());
             assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
         }
+    }
+
+    @Test
+    void eachRequestLogsOneAccessLineWithoutItsQuery() throws Exception {
+        http.send(HttpRequest.newBuilder(proxy.http("/gateway/users?token=hidden"))
+                .POST(HttpRequest.BodyPublishers.ofString("abc")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpAccessLogEntry logged = proxy.nextHttpAccessLog();
+        assertEquals("api", logged.rule());
+        assertEquals("POST", logged.method());
+        assertEquals("/gateway/users", logged.path());
+        assertEquals("http://127.0.0.1:" + backend.port() + "/api", logged.upstream());
+        assertTrue(logged.clientAddress().contains("127.0.0.1:"), logged.clientAddress());
+        assertEquals(200, logged.status());
+        assertEquals(3, logged.bytesFromClient());
+        assertEquals("from backend".length(), logged.bytesToClient());
+        assertEquals(HttpAccessLogEntry.COMPLETE, logged.outcome());
     }
 }

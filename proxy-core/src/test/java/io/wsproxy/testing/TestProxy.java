@@ -3,6 +3,7 @@ package io.wsproxy.testing;
 import io.wsproxy.config.ConfigLoader;
 import io.wsproxy.config.ProxyConfig;
 import io.wsproxy.plugin.PluginRegistry;
+import io.wsproxy.server.HttpAccessLogEntry;
 import io.wsproxy.server.ProxyServer;
 import io.wsproxy.spi.ProxyPlugin;
 import java.net.URI;
@@ -20,11 +21,14 @@ public final class TestProxy implements AutoCloseable {
     private final LeakDetectingPool pool;
 
     private final BlockingQueue<AccessLogEntry> accessLog;
+    private final BlockingQueue<HttpAccessLogEntry> httpAccessLog;
 
-    private TestProxy(ProxyServer server, LeakDetectingPool pool, BlockingQueue<AccessLogEntry> accessLog) {
+    private TestProxy(ProxyServer server, LeakDetectingPool pool, BlockingQueue<AccessLogEntry> accessLog,
+                      BlockingQueue<HttpAccessLogEntry> httpAccessLog) {
         this.server = server;
         this.pool = pool;
         this.accessLog = accessLog;
+        this.httpAccessLog = httpAccessLog;
     }
 
     /** {@code rules} is the YAML of the {@code rules:} list (indented by two spaces per level as usual). */
@@ -50,13 +54,15 @@ public final class TestProxy implements AutoCloseable {
         ProxyConfig config = ConfigLoader.parse(yaml, Path.of("test-rules.yaml"));
         LeakDetectingPool pool = new LeakDetectingPool(16 * 1024);
         BlockingQueue<AccessLogEntry> accessLog = new LinkedBlockingQueue<>();
+        BlockingQueue<HttpAccessLogEntry> httpAccessLog = new LinkedBlockingQueue<>();
         ProxyServer server = ProxyServer.builder(config, PluginRegistry.of(List.of(plugins)))
                 .bufferPool(pool)
                 .accessLogListener(accessLog::add)
+                .httpAccessLogListener(httpAccessLog::add)
                 .upstreamTls(upstreamTls)
                 .ioThreads(2)
                 .start();
-        return new TestProxy(server, pool, accessLog);
+        return new TestProxy(server, pool, accessLog, httpAccessLog);
     }
 
     public URI ws(String pathAndQuery) {
@@ -76,6 +82,15 @@ public final class TestProxy implements AutoCloseable {
         AccessLogEntry entry = accessLog.poll(WsClient.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         if (entry == null) {
             throw new AssertionError("no access-log entry within " + WsClient.TIMEOUT);
+        }
+        return entry;
+    }
+
+    /** The next plain HTTP access-log entry (one per proxied request). */
+    public HttpAccessLogEntry nextHttpAccessLog() throws InterruptedException {
+        HttpAccessLogEntry entry = httpAccessLog.poll(WsClient.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        if (entry == null) {
+            throw new AssertionError("no plain HTTP access-log entry within " + WsClient.TIMEOUT);
         }
         return entry;
     }

@@ -1,0 +1,29 @@
+package io.wsproxy.server;
+
+import java.time.Duration;
+
+/**
+ * One proxied plain HTTP request, logged when it ends. {@code status} is what the client was answered (the
+ * target's, or the proxy's own 408/502/504); {@code path} is the client's, without the query (which may carry
+ * credentials); the byte counts are body bytes. {@code outcome} is one of the constants below.
+ */
+public record HttpAccessLogEntry(
+        String rule,
+        String clientAddress,
+        String method,
+        String path,
+        String upstream,
+        int status,
+        Duration duration,
+        long bytesFromClient,
+        long bytesToClient,
+        String outcome) {
+    /** The answer went out whole (whoever wrote it). */
+    public static final String COMPLETE = "complete";
+    /** A body stopped moving for bodyTimeout after the response had begun: both connections were closed. */
+    public static final String STALLED = "stalled";
+    /** Reading from or writing to the client failed (it went away, or reset). */
+    public static final String CLIENT_FAILED = "client_failed";
+    /** Reading from or writing to the target failed after its response had begun: the response was cut short. */
+    public static final String UPSTREAM_FAILED = "upstream_failed";
+}

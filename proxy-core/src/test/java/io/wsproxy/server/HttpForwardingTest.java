@@ -232,4 +232,25 @@ class HttpForwardingTest {
         assertEquals("from backend".length(), logged.bytesToClient());
         assertEquals(HttpAccessLogEntry.COMPLETE, logged.outcome());
     }
+
+    @Test
+    void requestsWithBodiesKeepTheConnectionForTheNextOnesEvenPipelined() throws Exception {
+        backend.stubFor(any(urlPathMatching("/api/(one|two|three)")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Length", "2").withBody("ok")));
+        try (Socket client = RawHttp.connect(proxy)) {
+            RawHttp.send(client, "POST /gateway/one HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
+                    + "POST /gateway/two HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nxy\r\n0\r\n\r\n"
+                    + "GET /gateway/three HTTP/1.1\r\nHost: a\r\n\r\n");
+            InputStream in = client.getInputStream();
+            for (int i = 0; i < 3; i++) {
+                String head = RawHttp.readHead(in);
+                assertTrue(head.startsWith("HTTP/1.1 200 "), head);
+                assertTrue(head.contains("Content-Length: 2\r\n"), head);
+                assertEquals("ok", new String(in.readNBytes(2), java.nio.charset.StandardCharsets.US_ASCII));
+            }
+        }
+        assertEquals("abc", backend.findAll(anyRequestedFor(urlPathMatching("/api/one"))).get(0).getBodyAsString());
+        assertEquals("xy", backend.findAll(anyRequestedFor(urlPathMatching("/api/two"))).get(0).getBodyAsString());
+        assertEquals(1, backend.findAll(anyRequestedFor(urlPathMatching("/api/three"))).size());
+    }
 }

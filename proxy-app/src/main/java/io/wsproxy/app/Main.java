@@ -24,6 +24,8 @@ public final class Main {
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+    /** How long an exiting process waits for its last log lines to reach a stderr that is slow to take them. */
+    static final Duration STDERR_DRAIN = Duration.ofSeconds(2);
 
     /** Why the program ends without running: {@code code} is the exit status, the message goes to stderr. */
     static final class Exit extends Exception {
@@ -39,6 +41,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        NonBlockingStderr.install();
         OutOfMemoryExit.install();
         AtomicReference<ProxyApp> running = new AtomicReference<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -48,6 +51,7 @@ public final class Main {
                 app.stop(SHUTDOWN_GRACE);
                 log.info("stopped");
             }
+            NonBlockingStderr.drainInstalled(STDERR_DRAIN);
         }, "wsproxy-shutdown"));
         try {
             running.set(start(args, System.out));
@@ -55,7 +59,7 @@ public final class Main {
             if (exit.getMessage() != null) {
                 System.err.println(exit.getMessage());
             }
-            System.exit(exit.code);
+            System.exit(exit.code); // the shutdown hook lets stderr drain
         }
     }
 

@@ -42,6 +42,7 @@ final class OutOfMemoryExit implements Thread.UncaughtExceptionHandler {
         try {
             err.write(MESSAGE, 0, MESSAGE.length);
             err.flush();
+            NonBlockingStderr.drainInstalled(Main.STDERR_DRAIN);
         } finally {
             Runtime.getRuntime().halt(STATUS);
         }

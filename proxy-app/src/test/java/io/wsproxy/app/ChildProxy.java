@@ -21,18 +21,40 @@ final class ChildProxy implements AutoCloseable {
     private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final StringBuilder seen = new StringBuilder();
 
+    private boolean paused;
+
     private ChildProxy(Process process) {
         this.process = process;
         CompletableFuture.runAsync(() -> {
             try (BufferedReader in = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
+                for (String line; awaitUnpaused() && (line = in.readLine()) != null; ) {
                     lines.add(line);
                 }
-            } catch (IOException e) {
+            } catch (IOException | InterruptedException e) {
                 lines.add("read failed: " + e);
             }
         });
+    }
+
+    /**
+     * Stops reading the child's output, as a stalled log reader would: once the pipe's buffer is full, whatever
+     * the child writes to stdout or stderr waits or is dropped. {@link #close()} reads again.
+     */
+    synchronized void stopReading() {
+        paused = true;
+    }
+
+    private synchronized boolean awaitUnpaused() throws InterruptedException {
+        while (paused) {
+            wait();
+        }
+        return true;
+    }
+
+    /** Starts {@code wsproxy} on port 0 in {@code dir}, with the real plugins and the rules in {@code yaml}. */
+    static ChildProxy start(Path dir, String yaml) throws IOException {
+        return start(TestPlugins.rules(dir, "rules.yaml", yaml), TestPlugins.pluginsFolder(dir), null);
     }
 
     /**
@@ -103,5 +125,9 @@ final class ChildProxy implements AutoCloseable {
     @Override
     public void close() {
         process.destroyForcibly();
+        synchronized (this) {
+            paused = false;
+            notifyAll();
+        }
     }
 }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import org.xnio.StreamConnection;
 import org.xnio.XnioExecutor;
 import org.xnio.XnioIoThread;
 
@@ -37,20 +38,29 @@ public final class RawUpgradeDialer {
         dialer.openStream(uri, ioThread, timeout).whenComplete((connection, failure) -> {
             if (failure != null) {
                 result.completeExceptionally(failure);
-                return;
+            } else if (Thread.currentThread() == ioThread) {
+                handshake(uri, connection, request, ioThread, deadlineNanos, timeout, result);
+            } else {
+                // a caller off the I/O thread registered after the connect had finished: the handshake's
+                // listeners run on the I/O thread, so it must start there too
+                ioThread.execute(() -> handshake(uri, connection, request, ioThread, deadlineNanos, timeout, result));
             }
-            UpgradeHandshake handshake = new UpgradeHandshake(connection, request, bufferPool, result);
-            long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
-            XnioExecutor.Key deadline = ioThread.executeAfter(() -> {
-                if (result.completeExceptionally(new UpstreamException(504, "timed out after " + timeout.toMillis()
-                        + " ms waiting for the upgrade response of " + UpstreamDialer.describe(uri), null))) {
-                    handshake.abandon();
-                }
-            }, left, TimeUnit.MILLISECONDS);
-            result.whenComplete((r, t) -> deadline.remove());
-            handshake.start();
         });
         return result;
+    }
+
+    private void handshake(URI uri, StreamConnection connection, ByteBuffer request, XnioIoThread ioThread,
+                           long deadlineNanos, Duration timeout, CompletableFuture<RawUpgrade> result) {
+        UpgradeHandshake handshake = new UpgradeHandshake(connection, request, bufferPool, result);
+        long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+        XnioExecutor.Key deadline = ioThread.executeAfter(() -> {
+            if (result.completeExceptionally(new UpstreamException(504, "timed out after " + timeout.toMillis()
+                    + " ms waiting for the upgrade response of " + UpstreamDialer.describe(uri), null))) {
+                handshake.abandon();
+            }
+        }, left, TimeUnit.MILLISECONDS);
+        result.whenComplete((r, t) -> deadline.remove());
+        handshake.start();
     }
 
     static String pathAndQuery(URI uri) {

@@ -187,6 +187,32 @@ class RawUpgradeDialerTest {
         }
     }
 
+    @Test
+    void aDialFromAnotherThreadThanTheIoThreadIsSafe() throws Exception {
+        // a plugin may dial from any thread; when the connect finishes before the caller has registered for it,
+        // the handshake must still start on the I/O thread that runs its listeners
+        int dials = 200;
+        Thread upstream = new Thread(() -> {
+            for (int i = 0; i < dials; i++) {
+                try (Socket socket = listener.accept()) {
+                    readHead(socket.getInputStream());
+                    socket.getOutputStream().write(SWITCHING.getBytes(StandardCharsets.ISO_8859_1));
+                    socket.getOutputStream().flush();
+                    socket.getInputStream().read(); // until the dialer closes its end
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "scripted-upstream");
+        upstream.setDaemon(true);
+        upstream.start();
+        for (int i = 0; i < dials; i++) {
+            RawUpgrade answer = dial("/", new HeaderMap(), Duration.ofSeconds(5));
+            assertTrue(answer.upgraded(), "dial " + i);
+            IoUtils.safeClose(answer.connection());
+        }
+    }
+
     private static void assertFailure(CompletableFuture<RawUpgrade> answer, int status, String message) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> answer.get(10, TimeUnit.SECONDS));
         UpstreamException failure = assertInstanceOf(UpstreamException.class, e.getCause());

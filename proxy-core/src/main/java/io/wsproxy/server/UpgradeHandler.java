@@ -39,11 +39,11 @@ final class UpgradeHandler {
         String key = exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_KEY);
         if (!"13".equals(exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_VERSION))) {
             exchange.getResponseHeaders().put(Headers.SEC_WEB_SOCKET_VERSION, "13");
-            JsonError.send(exchange, 426, "only WebSocket version 13 is supported");
+            refuse(exchange, 426, "only WebSocket version 13 is supported");
             return;
         }
         if (key == null || key.isBlank()) {
-            JsonError.send(exchange, 400, "missing Sec-WebSocket-Key");
+            refuse(exchange, 400, "missing Sec-WebSocket-Key");
             return;
         }
         Rule rule = match.rule();
@@ -66,12 +66,13 @@ final class UpgradeHandler {
                     ? failure.getCause() : failure;
             if (cause instanceof UpstreamException upstream) {
                 log.info("rule {}: {} {}", rule.name(), upstream.status(), upstream.getMessage());
-                JsonError.send(exchange, upstream.status(), upstream.getMessage());
+                refuse(exchange, upstream.status(), upstream.getMessage());
             } else {
                 log.warn("rule {}: plugin {} failed the handshake", rule.name(), rule.plugin(), cause);
-                JsonError.send(exchange, 500, "plugin '" + rule.plugin() + "' failed");
+                refuse(exchange, 500, "plugin '" + rule.plugin() + "' failed");
             }
         } else if (result instanceof HandshakeResult.Reject reject) {
+            exchange.setPersistent(false);
             exchange.setStatusCode(reject.status());
             putAll(exchange.getResponseHeaders(), reject.headers());
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
@@ -79,8 +80,18 @@ final class UpgradeHandler {
         } else if (result instanceof HandshakeResult.Accept accept) {
             upgrade(exchange, key, accept);
         } else {
-            JsonError.send(exchange, 500, "plugin '" + rule.plugin() + "' gave no answer");
+            refuse(exchange, 500, "plugin '" + rule.plugin() + "' gave no answer");
         }
+    }
+
+    /**
+     * Any answer but 101 ends the connection: a client that sent frames behind its upgrade request (RFC 6455 says
+     * it must wait, some do not) would otherwise have them parsed as its next HTTP request, and Undertow, answering
+     * that 400, drops the refusal it had buffered for the pipeline.
+     */
+    private static void refuse(HttpServerExchange exchange, int status, String error) {
+        exchange.setPersistent(false);
+        JsonError.send(exchange, status, error);
     }
 
     private static void upgrade(HttpServerExchange exchange, String key, HandshakeResult.Accept accept) {

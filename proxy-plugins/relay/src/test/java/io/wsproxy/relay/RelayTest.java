@@ -248,6 +248,25 @@ class RelayTest {
     }
 
     @Test
+    void aRefusedUpgradeIsAnsweredAndClosedEvenWithFramesSentTooEarly() throws Exception {
+        // RFC 6455 has the client wait for the 101 before it sends frames; one that does not must still get the
+        // refusal, not a 400 for its frame bytes read as the next HTTP request
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (TestProxy dead = TestProxy.start(rule("dead", "^/", "ws://127.0.0.1:" + closedPort, "", ""), new RelayPlugin());
+             java.net.Socket client = io.wsproxy.testing.RawHttp.connect(dead)) {
+            io.wsproxy.testing.RawHttp.send(client, "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n\u0081\u0085abcd\u0009\u0007\u000f\u0008\u000e");
+            String answer = io.wsproxy.testing.RawHttp.readToEnd(client.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
+            assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("\r\nconnection: close\r\n"), answer);
+        }
+    }
+
+    @Test
     void unknownHostIs502() throws Exception {
         try (TestProxy nowhere = TestProxy.start(rule("nowhere", "^/", "ws://no-such-host.invalid:1", "", ""),
                 new RelayPlugin())) {

@@ -178,6 +178,10 @@ final class BodyTransfer {
             onEnd.run();
         } else {
             sink.getWriteSetter().set(channel -> {
+                if (finished) {
+                    channel.suspendWrites();
+                    return;
+                }
                 try {
                     flushTail();
                 } catch (IOException e) {
@@ -189,6 +193,9 @@ final class BodyTransfer {
     }
 
     private void failed(IOException e, boolean reading) {
+        if (finished) {
+            return; // abandoned: whoever abandoned it is closing the connections
+        }
         abandon();
         onFailure.failed(e, reading);
     }

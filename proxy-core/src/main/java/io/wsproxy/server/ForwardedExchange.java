@@ -231,7 +231,11 @@ final class ForwardedExchange {
 
     private void transferFailed(IOException e, String outcome) {
         log.debug("rule {}: body transfer failed ({})", match.rule().name(), outcome, e);
-        closeBoth(outcome);
+        if (!answered && outcome.equals(HttpAccessLogEntry.UPSTREAM_FAILED)) {
+            answerError(502, "upstream " + match.rule().target() + " failed: " + e.getMessage());
+        } else {
+            closeBoth(outcome);
+        }
     }
 
     private void closeBoth(String outcome) {

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Timeout;
  * sockets, the well-behaved one is WireMock.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class BodyTimeoutTest {
+class HttpBodyFailuresTest {
     /** The timer does not fire before its time; a little slack for the clocks of two threads. */
     private static final long AT_LEAST_MS = 250;
     /** Far more than the socket buffers between the two ends can hold, so a writer that is not read blocks. */
@@ -154,6 +154,22 @@ class BodyTimeoutTest {
                 assertEquals(HttpAccessLogEntry.UPSTREAM_FAILED, logged.outcome());
                 assertEquals(200, logged.status());
             }
+        }
+    }
+
+    @Test
+    void anUpstreamThatDropsTheConnectionUnderTheRequestBodyIsAnswered502() throws Exception {
+        try (Socket client = connect(proxy)) {
+            CompletableFuture<Long> written = writeInBackground(client,
+                    "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: " + ENDLESS + "\r\n\r\n");
+            try (Socket server = accept()) {
+                readHead(server.getInputStream());
+                server.setSoLinger(true, 0); // a reset, as from a crashed or restarted target
+            }
+            String answer = readHead(client.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
+            assertThrows(ExecutionException.class, () -> written.get(30, TimeUnit.SECONDS));
+            assertEquals(502, proxy.nextHttpAccessLog().status());
         }
     }
 

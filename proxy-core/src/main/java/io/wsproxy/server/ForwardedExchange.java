@@ -219,13 +219,10 @@ final class ForwardedExchange {
         }
     }
 
-    /** Our own answer instead of the upstream's: the upstream connection goes, and so does an unread body. */
+    /** Our own answer instead of the upstream's: the upstream connection goes (and the client's, if its body is unread). */
     private void answerError(int status, String message) {
         answered = true;
         dropUpstream();
-        if (!exchange.isRequestComplete()) {
-            exchange.setPersistent(false);
-        }
         HttpForwarder.answerError(exchange, match.rule(), status, message);
     }
 

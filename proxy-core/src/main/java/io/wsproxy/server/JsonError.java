@@ -13,6 +13,10 @@ final class JsonError {
             org.xnio.IoUtils.safeClose(exchange.getConnection()); // nothing honest can be added to a response under way
             return;
         }
+        if (!exchange.isRequestComplete()) {
+            // else Undertow reads the rest of the body to keep the connection, for as long as the client takes
+            exchange.setPersistent(false);
+        }
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
         exchange.getResponseSender().send("{\"status\":" + status + ",\"error\":" + quote(error)

@@ -37,7 +37,7 @@ final class AccessLog {
     void write(HttpServerExchange exchange, Rule rule, long startNanos, long bytesFromClient, long bytesToClient,
                String outcome) {
         write(new HttpAccessLogEntry(rule.name(), String.valueOf(exchange.getSourceAddress()),
-                exchange.getRequestMethod().toString(), exchange.getRequestPath(), rule.target().toString(),
+                exchange.getRequestMethod().toString(), exchange.getRequestURI(), rule.target().toString(),
                 exchange.getStatusCode(), Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient,
                 bytesToClient, outcome));
     }

@@ -4,8 +4,9 @@ import java.time.Duration;
 
 /**
  * One proxied plain HTTP request, logged when it ends. {@code status} is what the client was answered (the
- * target's, or the proxy's own 408/502/504); {@code path} is the client's, without the query (which may carry
- * credentials); the byte counts are body bytes. {@code outcome} is one of the constants below.
+ * target's, or the proxy's own 408/502/504); {@code path} is the client's as it sent it (still percent-encoded, so
+ * a %0A cannot start a forged line), without the query (which may carry credentials); the byte counts are body
+ * bytes. {@code outcome} is one of the constants below.
  */
 public record HttpAccessLogEntry(
         String rule,

@@ -36,8 +36,18 @@ final class AccessLog {
     /** The entry for a plain HTTP request to {@code rule}'s target, at its end, with what it answered. */
     void write(HttpServerExchange exchange, Rule rule, long startNanos, long bytesFromClient, long bytesToClient,
                String outcome) {
-        write(new HttpAccessLogEntry(rule.name(), String.valueOf(exchange.getSourceAddress()),
-                exchange.getRequestMethod().toString(), exchange.getRequestURI(), rule.target().toString(),
+        write(exchange, rule.name(), rule.target().toString(), startNanos, bytesFromClient, bytesToClient, outcome);
+    }
+
+    /** The entry for a request the proxy answered at once itself ({@code rule} "-" when none matched). */
+    void writeAnswered(HttpServerExchange exchange, String rule) {
+        write(exchange, rule, "-", System.nanoTime(), 0, 0, HttpAccessLogEntry.COMPLETE);
+    }
+
+    private void write(HttpServerExchange exchange, String rule, String upstream, long startNanos,
+                       long bytesFromClient, long bytesToClient, String outcome) {
+        write(new HttpAccessLogEntry(rule, String.valueOf(exchange.getSourceAddress()),
+                exchange.getRequestMethod().toString(), RequestRouter.rawPath(exchange), upstream,
                 exchange.getStatusCode(), Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient,
                 bytesToClient, outcome));
     }

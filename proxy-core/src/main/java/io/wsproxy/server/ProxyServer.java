@@ -154,7 +154,7 @@ public final class ProxyServer implements AutoCloseable {
                 CoreServices services = new CoreServices(worker, pool, rawDialer, new WebSocketDialer(rawDialer, pool),
                         accessLog, sessions);
                 RequestRouter router = new RequestRouter(routes, new UpgradeHandler(bindings, services),
-                        new HttpForwarder(dialer, config.server(), accessLog));
+                        new HttpForwarder(dialer, config.server(), accessLog), accessLog);
                 HttpOpenListener http = new HttpOpenListener(pool, OptionMap.builder()
                         .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
                         // a client that holds a connection without finishing a request head is closed, and a head

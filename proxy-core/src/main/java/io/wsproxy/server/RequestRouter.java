@@ -17,11 +17,13 @@ final class RequestRouter implements HttpHandler {
     private final RouteTable routes;
     private final UpgradeHandler upgrades;
     private final HttpForwarder http;
+    private final AccessLog accessLog;
 
-    RequestRouter(RouteTable routes, UpgradeHandler upgrades, HttpForwarder http) {
+    RequestRouter(RouteTable routes, UpgradeHandler upgrades, HttpForwarder http, AccessLog accessLog) {
         this.routes = routes;
         this.upgrades = upgrades;
         this.http = http;
+        this.accessLog = accessLog;
     }
 
     @Override
@@ -30,6 +32,7 @@ final class RequestRouter implements HttpHandler {
         RouteMatch match = routes.match(path);
         if (match == null) {
             JsonError.send(exchange, 404, "no rule matches this path");
+            accessLog.writeAnswered(exchange, "-");
             return;
         }
         Rule rule = match.rule();
@@ -38,6 +41,7 @@ final class RequestRouter implements HttpHandler {
         } else if (rule.target() == null) {
             exchange.getResponseHeaders().put(Headers.UPGRADE, "websocket");
             JsonError.send(exchange, 426, "rule '" + rule.name() + "' only takes WebSocket upgrades");
+            accessLog.writeAnswered(exchange, rule.name());
         } else {
             http.forward(exchange, match);
         }

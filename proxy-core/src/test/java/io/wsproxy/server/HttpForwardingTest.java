@@ -131,6 +131,10 @@ class HttpForwardingTest {
         assertEquals(404, response.statusCode());
         assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(null));
         assertTrue(response.body().contains("\"path\":\"/nowhere\""), response.body());
+        HttpAccessLogEntry logged = proxy.nextHttpAccessLog();
+        assertEquals("-", logged.rule());
+        assertEquals(404, logged.status());
+        assertEquals("/nowhere", logged.path());
     }
 
     @Test

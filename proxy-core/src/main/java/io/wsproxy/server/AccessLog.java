@@ -46,6 +46,9 @@ final class AccessLog {
 
     private void write(HttpServerExchange exchange, String rule, String upstream, long startNanos,
                        long bytesFromClient, long bytesToClient, String outcome) {
+        if (httpListener == null && !log.isInfoEnabled()) {
+            return; // access log off (nginx's access_log off): nothing to build
+        }
         write(new HttpAccessLogEntry(rule, String.valueOf(exchange.getSourceAddress()),
                 exchange.getRequestMethod().toString(), RequestRouter.rawPath(exchange), upstream,
                 exchange.getStatusCode(), Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient,

@@ -139,16 +139,7 @@ class HttpForwardingTest {
 
     @Test
     void unreachableTargetIs502() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
-        try (TestProxy dead = TestProxy.start("""
-                  - name: dead
-                    pattern: "^/"
-                    target: "http://127.0.0.1:%d"
-                    ws: false
-                """.formatted(closedPort))) {
+        try (TestProxy dead = proxyToAClosedPort()) {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(dead.http("/x")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(502, response.statusCode());
@@ -204,16 +195,7 @@ class HttpForwardingTest {
 
     @Test
     void anUnreachableTargetIsAnsweredBeforeTheBodyIsAskedFor() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
-        try (TestProxy dead = TestProxy.start("""
-                  - name: dead
-                    pattern: "^/"
-                    target: "http://127.0.0.1:%d"
-                    ws: false
-                """.formatted(closedPort));
+        try (TestProxy dead = proxyToAClosedPort();
              Socket client = RawHttp.connect(dead)) {
             RawHttp.send(client, "POST /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
             String answer = RawHttp.readHead(client.getInputStream());
@@ -256,5 +238,19 @@ class HttpForwardingTest {
         assertEquals("abc", backend.findAll(anyRequestedFor(urlPathMatching("/api/one"))).get(0).getBodyAsString());
         assertEquals("xy", backend.findAll(anyRequestedFor(urlPathMatching("/api/two"))).get(0).getBodyAsString());
         assertEquals(1, backend.findAll(anyRequestedFor(urlPathMatching("/api/three"))).size());
+    }
+
+    /** A proxy whose one rule targets a port nobody listens on. */
+    private static TestProxy proxyToAClosedPort() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        return TestProxy.start("""
+                  - name: dead
+                    pattern: "^/"
+                    target: "http://127.0.0.1:%d"
+                    ws: false
+                """.formatted(closedPort));
     }
 }

@@ -1,5 +1,6 @@
 package io.wsproxy.app;
 
+import io.wsproxy.config.ConfigException;
 import io.wsproxy.config.ConfigLoader;
 import io.wsproxy.config.ProxyConfig;
 import io.wsproxy.plugin.PluginLoader;
@@ -11,18 +12,26 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A running proxy: the rules file, the plugins loaded for it (the jars of the plugins folder plus the built-in
  * {@code echo}) and the server. {@link #stop} undoes all three in reverse order.
  */
 final class ProxyApp implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyApp.class);
+
     private final ProxyServer server;
     private final PluginLoader plugins;
+    private final Arguments args;
+    private final ProxyConfig started;
 
-    private ProxyApp(ProxyServer server, PluginLoader plugins) {
+    private ProxyApp(ProxyServer server, PluginLoader plugins, Arguments args, ProxyConfig started) {
         this.server = server;
         this.plugins = plugins;
+        this.args = args;
+        this.started = started;
     }
 
     /**
@@ -35,10 +44,7 @@ final class ProxyApp implements AutoCloseable {
      * @throws IOException                                 when the server cannot start
      */
     static ProxyApp start(Arguments args, Path defaultPlugins) throws IOException {
-        ProxyConfig config = ConfigLoader.load(args.config());
-        if (args.port() != null) {
-            config = config.withPort(args.port());
-        }
+        ProxyConfig config = read(args);
         Path pluginsDir = args.plugins() != null ? args.plugins()
                 : config.plugins().dir() != null ? config.plugins().dir()
                 : defaultPlugins;
@@ -47,15 +53,45 @@ final class ProxyApp implements AutoCloseable {
             List<ProxyPlugin> all = new ArrayList<>(loader.plugins());
             all.add(new EchoPlugin());
             ProxyServer server = ProxyServer.builder(config, PluginRegistry.of(all)).start();
-            return new ProxyApp(server, loader);
+            return new ProxyApp(server, loader, args, config);
         } catch (IOException | RuntimeException e) {
             loader.close();
             throw e;
         }
     }
 
+    /** The rules file with the command line's overrides. */
+    private static ProxyConfig read(Arguments args) {
+        ProxyConfig config = ConfigLoader.load(args.config());
+        return args.port() != null ? config.withPort(args.port()) : config;
+    }
+
     int port() {
         return server.port();
+    }
+
+    /**
+     * Reads the rules file again and routes new requests by its rules (SIGHUP, as nginx's reload). A file with any
+     * error changes nothing: the error is logged with its file and line, and the running rules stay. Plugins are
+     * the ones loaded at start.
+     *
+     * @return whether the new rules are in use
+     */
+    boolean reload() {
+        try {
+            ProxyConfig config = read(args);
+            if (!config.plugins().equals(started.plugins())) {
+                log.warn("{}: the plugins settings changed; they take effect when the proxy restarts", config.source());
+            }
+            server.reload(config);
+            return true;
+        } catch (ConfigException e) {
+            log.error("reload refused, still serving the rules loaded before: {}", e.getMessage());
+            return false;
+        } catch (RuntimeException e) {
+            log.error("reload failed, still serving the rules loaded before", e);
+            return false;
+        }
     }
 
     /** Stops accepting, closes open WebSockets with 1001 (waiting up to {@code grace}), then unloads the plugins. */

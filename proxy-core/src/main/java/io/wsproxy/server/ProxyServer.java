@@ -5,11 +5,11 @@ import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.protocol.http.HttpOpenListener;
+import io.wsproxy.config.ConfigException;
 import io.wsproxy.config.ProxyConfig;
 import io.wsproxy.config.Rule;
-import io.wsproxy.plugin.PluginBindings;
+import io.wsproxy.config.ServerConfig;
 import io.wsproxy.plugin.PluginRegistry;
-import io.wsproxy.routing.RouteTable;
 import io.wsproxy.upstream.RawUpgradeDialer;
 import io.wsproxy.upstream.UpstreamDialer;
 import io.wsproxy.upstream.UpstreamTls;
@@ -38,11 +38,18 @@ public final class ProxyServer implements AutoCloseable {
     private final PerThreadAcceptor acceptor;
     private final XnioWorker worker;
     private final OpenSessions sessions;
+    private final RequestRouter router;
+    private final PluginRegistry plugins;
+    private final ServerConfig serverConfig;
 
-    private ProxyServer(PerThreadAcceptor acceptor, XnioWorker worker, OpenSessions sessions) {
+    private ProxyServer(PerThreadAcceptor acceptor, XnioWorker worker, OpenSessions sessions, RequestRouter router,
+                        PluginRegistry plugins, ServerConfig serverConfig) {
         this.acceptor = acceptor;
         this.worker = worker;
         this.sessions = sessions;
+        this.router = router;
+        this.plugins = plugins;
+        this.serverConfig = serverConfig;
     }
 
     public static Builder builder(ProxyConfig config, PluginRegistry plugins) {
@@ -60,6 +67,31 @@ public final class ProxyServer implements AutoCloseable {
 
     public int openSessions() {
         return sessions.count();
+    }
+
+    /**
+     * Routes new requests by {@code config}'s rules, bound to the plugins loaded at start: all of them at once, or,
+     * when a rule names an unknown plugin or options its plugin refuses, none (the {@link ConfigException} says
+     * which, and the running rules stay). Requests under way and open WebSockets keep the rule they were routed
+     * by. The server's own settings (address, timeouts, limits) are the ones it started with: when {@code config}
+     * changes them, a warning says they wait for a restart.
+     *
+     * @throws ConfigException for a rule the plugins refuse
+     */
+    public synchronized void reload(ProxyConfig config) {
+        RuleSet next = RuleSet.of(config.rules(), plugins);
+        if (!config.server().equals(serverConfig)) {
+            log.warn("{}: the server settings changed; they take effect when the proxy restarts", config.source());
+        }
+        router.replace(next);
+        logRules(config);
+        log.info("reloaded {}: {} rules", config.source(), config.rules().size());
+    }
+
+    private static void logRules(ProxyConfig config) {
+        for (Rule rule : config.rules()) {
+            log.info("rule {}", rule);
+        }
     }
 
     /** Stops accepting, closes open WebSockets with 1001 "proxy shutting down", waits up to {@code grace}. */
@@ -134,8 +166,7 @@ public final class ProxyServer implements AutoCloseable {
          * @throws IOException when the worker cannot start
          */
         public ProxyServer start() throws IOException {
-            PluginBindings bindings = PluginBindings.bind(config.rules(), plugins);
-            RouteTable routes = new RouteTable(config.rules());
+            RuleSet rules = RuleSet.of(config.rules(), plugins);
             ByteBufferPool pool = bufferPool != null ? bufferPool : new DefaultByteBufferPool(true, 16 * 1024, -1, 8);
             Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
             XnioWorker worker = xnio.createWorker(OptionMap.builder()
@@ -153,7 +184,7 @@ public final class ProxyServer implements AutoCloseable {
                 AccessLog accessLog = new AccessLog(accessLogListener, httpAccessLogListener);
                 CoreServices services = new CoreServices(worker, pool, rawDialer, new WebSocketDialer(rawDialer, pool),
                         accessLog, sessions);
-                RequestRouter router = new RequestRouter(routes, new UpgradeHandler(bindings, services),
+                RequestRouter router = new RequestRouter(rules, new UpgradeHandler(services),
                         new HttpForwarder(dialer, config.server(), accessLog), accessLog);
                 HttpOpenListener http = new HttpOpenListener(pool, OptionMap.builder()
                         .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
@@ -171,10 +202,8 @@ public final class ProxyServer implements AutoCloseable {
                 PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker,
                         new InetSocketAddress(config.server().host(), config.server().port()), 4096,
                         config.server().maxConnections(), http);
-                ProxyServer server = new ProxyServer(acceptor, worker, sessions);
-                for (Rule rule : config.rules()) {
-                    log.info("rule {}", rule);
-                }
+                ProxyServer server = new ProxyServer(acceptor, worker, sessions, router, plugins, config.server());
+                logRules(config);
                 log.info("wsproxy listening on {}:{}", config.server().host(), server.port());
                 return server;
             } catch (RuntimeException e) {

@@ -7,29 +7,34 @@ import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import io.wsproxy.config.Rule;
 import io.wsproxy.routing.RouteMatch;
-import io.wsproxy.routing.RouteTable;
 
 /**
  * The first handler of every request: finds the rule, then hands WebSocket upgrades on {@code ws: true} rules
  * to the rule's plugin and everything else to the HTTP forwarder. No rule: 404.
  */
 final class RequestRouter implements HttpHandler {
-    private final RouteTable routes;
     private final UpgradeHandler upgrades;
     private final HttpForwarder http;
     private final AccessLog accessLog;
+    private volatile RuleSet rules;
 
-    RequestRouter(RouteTable routes, UpgradeHandler upgrades, HttpForwarder http, AccessLog accessLog) {
-        this.routes = routes;
+    RequestRouter(RuleSet rules, UpgradeHandler upgrades, HttpForwarder http, AccessLog accessLog) {
+        this.rules = rules;
         this.upgrades = upgrades;
         this.http = http;
         this.accessLog = accessLog;
     }
 
+    /** From the next request on, routes by {@code next}; requests under way keep the rules they were routed by. */
+    void replace(RuleSet next) {
+        rules = next;
+    }
+
     @Override
     public void handleRequest(HttpServerExchange exchange) {
+        RuleSet current = rules;
         String path = rawPath(exchange);
-        RouteMatch match = routes.match(path);
+        RouteMatch match = current.routes().match(path);
         if (match == null) {
             JsonError.send(exchange, 404, "no rule matches this path");
             accessLog.writeAnswered(exchange, "-");
@@ -37,7 +42,7 @@ final class RequestRouter implements HttpHandler {
         }
         Rule rule = match.rule();
         if (rule.ws() && isWebSocketUpgrade(exchange)) {
-            upgrades.handle(exchange, match);
+            upgrades.handle(exchange, match, current.bindings());
         } else if (rule.target() == null) {
             exchange.getResponseHeaders().put(Headers.UPGRADE, "websocket");
             JsonError.send(exchange, 426, "rule '" + rule.name() + "' only takes WebSocket upgrades");

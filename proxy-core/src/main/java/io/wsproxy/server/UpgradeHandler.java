@@ -27,15 +27,14 @@ import org.xnio.StreamConnection;
 final class UpgradeHandler {
     private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
 
-    private final PluginBindings bindings;
     private final CoreServices services;
 
-    UpgradeHandler(PluginBindings bindings, CoreServices services) {
-        this.bindings = bindings;
+    UpgradeHandler(CoreServices services) {
         this.services = services;
     }
 
-    void handle(HttpServerExchange exchange, RouteMatch match) {
+    /** {@code bindings}: the plugins bound to the rules {@code match} came from. */
+    void handle(HttpServerExchange exchange, RouteMatch match, PluginBindings bindings) {
         String key = exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_KEY);
         if (!"13".equals(exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_VERSION))) {
             exchange.getResponseHeaders().put(Headers.SEC_WEB_SOCKET_VERSION, "13");

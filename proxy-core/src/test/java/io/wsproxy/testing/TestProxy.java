@@ -23,12 +23,15 @@ public final class TestProxy implements AutoCloseable {
     private final BlockingQueue<AccessLogEntry> accessLog;
     private final BlockingQueue<HttpAccessLogEntry> httpAccessLog;
 
+    private final String serverFields;
+
     private TestProxy(ProxyServer server, LeakDetectingPool pool, BlockingQueue<AccessLogEntry> accessLog,
-                      BlockingQueue<HttpAccessLogEntry> httpAccessLog) {
+                      BlockingQueue<HttpAccessLogEntry> httpAccessLog, String serverFields) {
         this.server = server;
         this.pool = pool;
         this.accessLog = accessLog;
         this.httpAccessLog = httpAccessLog;
+        this.serverFields = serverFields;
     }
 
     /** {@code rules} is the YAML of the {@code rules:} list (indented by two spaces per level as usual). */
@@ -49,9 +52,7 @@ public final class TestProxy implements AutoCloseable {
 
     private static TestProxy start(String serverFields, javax.net.ssl.SSLContext upstreamTls, String rules,
                                    ProxyPlugin... plugins) throws Exception {
-        String yaml = "server: { host: 127.0.0.1, port: 0" + (serverFields.isEmpty() ? "" : ", " + serverFields)
-                + " }\nrules:\n" + rules;
-        ProxyConfig config = ConfigLoader.parse(yaml, Path.of("test-rules.yaml"));
+        ProxyConfig config = config(serverFields, rules);
         LeakDetectingPool pool = new LeakDetectingPool(16 * 1024);
         BlockingQueue<AccessLogEntry> accessLog = new LinkedBlockingQueue<>();
         BlockingQueue<HttpAccessLogEntry> httpAccessLog = new LinkedBlockingQueue<>();
@@ -62,7 +63,18 @@ public final class TestProxy implements AutoCloseable {
                 .upstreamTls(upstreamTls)
                 .ioThreads(2)
                 .start();
-        return new TestProxy(server, pool, accessLog, httpAccessLog);
+        return new TestProxy(server, pool, accessLog, httpAccessLog, serverFields);
+    }
+
+    private static ProxyConfig config(String serverFields, String rules) {
+        String yaml = "server: { host: 127.0.0.1, port: 0" + (serverFields.isEmpty() ? "" : ", " + serverFields)
+                + " }\nrules:\n" + rules;
+        return ConfigLoader.parse(yaml, Path.of("test-rules.yaml"));
+    }
+
+    /** Reloads with {@code rules} (the server settings as at start), as a SIGHUP would. */
+    public void reload(String rules) {
+        server.reload(config(serverFields, rules));
     }
 
     public URI ws(String pathAndQuery) {

@@ -267,6 +267,33 @@ class RelayTest {
     }
 
     @Test
+    void anOpenWebSocketKeepsItsRuleAcrossAReloadThatRemovesIt() throws Exception {
+        try (WsClient open = WsClient.connect(proxy.ws("/ws"))) {
+            proxy.reload(rule("moved", "^/moved(/.*)?$", "ws://127.0.0.1:" + backend.port(), "$1", ""));
+            assertEquals(404, WsClient.handshakeStatus(proxy.ws("/ws")));
+            try (WsClient moved = WsClient.connect(proxy.ws("/moved"))) {
+                moved.sendText("new rule");
+                assertEquals("new rule", moved.nextText());
+            }
+            open.sendText("old rule");
+            assertEquals("old rule", open.nextText());
+        }
+    }
+
+    @Test
+    void aReloadWithARuleThePluginsRefuseChangesNothing() throws Exception {
+        io.wsproxy.config.ConfigException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                io.wsproxy.config.ConfigException.class, () -> proxy.reload(rule("other", "^/other$",
+                        "ws://127.0.0.1:" + backend.port(), "", "    plugin: nosuch\n")));
+        assertTrue(refused.getMessage().contains("nosuch"), refused.getMessage());
+        assertEquals(404, WsClient.handshakeStatus(proxy.ws("/other")));
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"))) {
+            client.sendText("same rules");
+            assertEquals("same rules", client.nextText());
+        }
+    }
+
+    @Test
     void unknownHostIs502() throws Exception {
         try (TestProxy nowhere = TestProxy.start(rule("nowhere", "^/", "ws://no-such-host.invalid:1", "", ""),
                 new RelayPlugin())) {

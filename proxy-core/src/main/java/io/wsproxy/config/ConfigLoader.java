@@ -15,7 +15,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class ConfigLoader {
     static final List<String> TOP_LEVEL = List.of("server", "plugins", "rules");
     static final List<String> SERVER_FIELDS = List.of("port", "host", "connectTimeout", "responseTimeout",
-            "bodyTimeout", "headerTimeout", "keepAliveTimeout", "maxHeaderBytes", "maxConnections");
+            "bodyTimeout", "headerTimeout", "keepAliveTimeout", "maxHeaderBytes", "maxConnections", "metricsPath");
     static final List<String> PLUGINS_FIELDS = List.of("dir");
 
     private ConfigLoader() {
@@ -62,6 +62,11 @@ public final class ConfigLoader {
             throw server.error("host", "must not be empty");
         }
         int port = server.integer("port", ServerConfig.DEFAULT_PORT, 0, ServerConfig.MAX_PORT);
+        String metricsPath = server.string("metricsPath");
+        if (metricsPath != null && !ServerConfig.isPlainPath(metricsPath)) {
+            throw server.error("metricsPath", "expected a path such as /metrics (a slash first, no query, no "
+                    + "spaces), got '" + metricsPath + "'");
+        }
         return new ServerConfig(host == null ? ServerConfig.DEFAULT_HOST : host.strip(), port,
                 server.duration("connectTimeout", ServerConfig.DEFAULT_CONNECT_TIMEOUT),
                 server.duration("responseTimeout", ServerConfig.DEFAULT_RESPONSE_TIMEOUT),
@@ -70,7 +75,7 @@ public final class ConfigLoader {
                 server.duration("keepAliveTimeout", ServerConfig.DEFAULT_KEEP_ALIVE_TIMEOUT),
                 server.bytes("maxHeaderBytes", ServerConfig.DEFAULT_MAX_HEADER_BYTES, ServerConfig.MIN_MAX_HEADER_BYTES,
                         Integer.MAX_VALUE),
-                server.integer("maxConnections", ServerConfig.NO_LIMIT, 0, Integer.MAX_VALUE));
+                server.integer("maxConnections", ServerConfig.NO_LIMIT, 0, Integer.MAX_VALUE), metricsPath);
     }
 
     private static PluginsConfig plugins(Path file, MappingReader top) {

@@ -12,12 +12,13 @@ import java.util.Objects;
  * response has begun); how long a client may take: {@code headerTimeout} to send a request's head once it has
  * begun one, {@code keepAliveTimeout} to begin a request on a connection that has none under way (a new
  * connection, or plain HTTP between requests), after which the connection is closed; {@code maxHeaderBytes}: how
- * large a request head may be (then 400); and {@code maxConnections}: how many client connections may be open at
- * once (0: no limit), so that memory and file descriptors stay bounded whatever the clients do.
+ * large a request head may be (then 400); {@code maxConnections}: how many client connections may be open at
+ * once (0: no limit), so that memory and file descriptors stay bounded whatever the clients do; and
+ * {@code metricsPath}: where the proxy answers with its metrics, before any rule (null: nowhere).
  */
 public record ServerConfig(String host, int port, Duration connectTimeout, Duration responseTimeout,
                            Duration bodyTimeout, Duration headerTimeout, Duration keepAliveTimeout, int maxHeaderBytes,
-                           int maxConnections) {
+                           int maxConnections, String metricsPath) {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int MAX_PORT = 65535;
@@ -50,6 +51,23 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
         if (maxConnections < 0) {
             throw new IllegalArgumentException("maxConnections must be 0 (no limit) or more, got " + maxConnections);
         }
+        if (metricsPath != null && !isPlainPath(metricsPath)) {
+            throw new IllegalArgumentException("metricsPath must be a path such as /metrics, got '" + metricsPath + "'");
+        }
+    }
+
+    /** Starts with a slash; no query, fragment, space, control or non-ASCII character. */
+    public static boolean isPlainPath(String path) {
+        if (!path.startsWith("/")) {
+            return false;
+        }
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c <= ' ' || c == '?' || c == '#' || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void checkTimeout(Duration timeout, String name) {
@@ -62,7 +80,7 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
 
     public ServerConfig(String host, int port) {
         this(host, port, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_BODY_TIMEOUT,
-                DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES, NO_LIMIT);
+                DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES, NO_LIMIT, null);
     }
 
     public static ServerConfig defaults() {
@@ -72,6 +90,6 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
     /** The same server on another port (the command line may override the file's). */
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, connectTimeout, responseTimeout, bodyTimeout, headerTimeout,
-                keepAliveTimeout, maxHeaderBytes, maxConnections);
+                keepAliveTimeout, maxHeaderBytes, maxConnections, metricsPath);
     }
 }

@@ -9,20 +9,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One line per closed WebSocket and per proxied plain HTTP request on the {@code wsproxy.access} logger, as
- * key=value pairs for grep and awk; optional listeners see each entry too (tests, metrics).
+ * One line per closed WebSocket and per plain HTTP request (or refused upgrade) on the {@code wsproxy.access}
+ * logger, as key=value pairs for grep and awk; the metrics count each entry, and optional listeners see it too.
  */
 final class AccessLog {
     private static final Logger log = LoggerFactory.getLogger("wsproxy.access");
     private final Consumer<AccessLogEntry> listener;
     private final Consumer<HttpAccessLogEntry> httpListener;
+    private final ProxyMetrics metrics;
 
-    AccessLog(Consumer<AccessLogEntry> listener, Consumer<HttpAccessLogEntry> httpListener) {
+    AccessLog(Consumer<AccessLogEntry> listener, Consumer<HttpAccessLogEntry> httpListener, ProxyMetrics metrics) {
         this.listener = listener;
         this.httpListener = httpListener;
+        this.metrics = metrics;
     }
 
     void write(AccessLogEntry e) {
+        metrics.count(e);
         if (log.isInfoEnabled()) {
             log.info("rule={} client={} upstream={} duration_ms={} bytes_in={} bytes_out={} close={} closed_by={}",
                     e.rule(), e.clientAddress(), e.upstream(), e.duration().toMillis(), e.bytesFromClient(),
@@ -33,10 +36,11 @@ final class AccessLog {
         }
     }
 
-    /** The entry for a plain HTTP request to {@code rule}'s target, at its end, with what it answered. */
+    /** The entry for a request on {@code rule}, at its end, with what it was answered. */
     void write(HttpServerExchange exchange, Rule rule, long startNanos, long bytesFromClient, long bytesToClient,
                String outcome) {
-        write(exchange, rule.name(), rule.target().toString(), startNanos, bytesFromClient, bytesToClient, outcome);
+        write(exchange, rule.name(), rule.target() == null ? "-" : rule.target().toString(), startNanos,
+                bytesFromClient, bytesToClient, outcome);
     }
 
     /** The entry for a request the proxy answered at once itself ({@code rule} "-" when none matched). */
@@ -46,9 +50,6 @@ final class AccessLog {
 
     private void write(HttpServerExchange exchange, String rule, String upstream, long startNanos,
                        long bytesFromClient, long bytesToClient, String outcome) {
-        if (httpListener == null && !log.isInfoEnabled()) {
-            return; // access log off (nginx's access_log off): nothing to build
-        }
         write(new HttpAccessLogEntry(rule, String.valueOf(exchange.getSourceAddress()),
                 exchange.getRequestMethod().toString(), RequestRouter.rawPath(exchange), upstream,
                 exchange.getStatusCode(), Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient,
@@ -56,6 +57,7 @@ final class AccessLog {
     }
 
     private void write(HttpAccessLogEntry e) {
+        metrics.count(e);
         if (log.isInfoEnabled()) {
             log.info("rule={} client={} method={} path={} upstream={} status={} duration_ms={} bytes_in={} "
                             + "bytes_out={} outcome={}", e.rule(), e.clientAddress(), e.method(), e.path(), e.upstream(),

@@ -181,11 +181,13 @@ public final class ProxyServer implements AutoCloseable {
                         OptionMap.builder().set(Options.TCP_NODELAY, true).getMap());
                 OpenSessions sessions = new OpenSessions();
                 RawUpgradeDialer rawDialer = new RawUpgradeDialer(dialer, pool);
-                AccessLog accessLog = new AccessLog(accessLogListener, httpAccessLogListener);
+                ProxyMetrics metrics = new ProxyMetrics(sessions::count);
+                AccessLog accessLog = new AccessLog(accessLogListener, httpAccessLogListener, metrics);
                 CoreServices services = new CoreServices(worker, pool, rawDialer, new WebSocketDialer(rawDialer, pool),
                         accessLog, sessions);
-                RequestRouter router = new RequestRouter(rules, new UpgradeHandler(services),
-                        new HttpForwarder(dialer, config.server(), accessLog), accessLog);
+                RequestRouter router = new RequestRouter(rules, new UpgradeHandler(services, accessLog),
+                        new HttpForwarder(dialer, config.server(), accessLog), accessLog, metrics,
+                        config.server().metricsPath());
                 HttpOpenListener http = new HttpOpenListener(pool, OptionMap.builder()
                         .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
                         // a client that holds a connection without finishing a request head is closed, and a head

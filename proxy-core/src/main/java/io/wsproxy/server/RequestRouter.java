@@ -10,19 +10,26 @@ import io.wsproxy.routing.RouteMatch;
 
 /**
  * The first handler of every request: finds the rule, then hands WebSocket upgrades on {@code ws: true} rules
- * to the rule's plugin and everything else to the HTTP forwarder. No rule: 404.
+ * to the rule's plugin and everything else to the HTTP forwarder. No rule: 404. The metrics path, when set, comes
+ * before the rules.
  */
 final class RequestRouter implements HttpHandler {
     private final UpgradeHandler upgrades;
     private final HttpForwarder http;
     private final AccessLog accessLog;
+    private final ProxyMetrics metrics;
+    /** Answered with the metrics before any rule is tried; null: no metrics path. */
+    private final String metricsPath;
     private volatile RuleSet rules;
 
-    RequestRouter(RuleSet rules, UpgradeHandler upgrades, HttpForwarder http, AccessLog accessLog) {
+    RequestRouter(RuleSet rules, UpgradeHandler upgrades, HttpForwarder http, AccessLog accessLog,
+                  ProxyMetrics metrics, String metricsPath) {
         this.rules = rules;
         this.upgrades = upgrades;
         this.http = http;
         this.accessLog = accessLog;
+        this.metrics = metrics;
+        this.metricsPath = metricsPath;
     }
 
     /** From the next request on, routes by {@code next}; requests under way keep the rules they were routed by. */
@@ -34,6 +41,10 @@ final class RequestRouter implements HttpHandler {
     public void handleRequest(HttpServerExchange exchange) {
         RuleSet current = rules;
         String path = rawPath(exchange);
+        if (path.equals(metricsPath)) {
+            metrics.respond(exchange);
+            return;
+        }
         RouteMatch match = current.routes().match(path);
         if (match == null) {
             JsonError.send(exchange, 404, "no rule matches this path");

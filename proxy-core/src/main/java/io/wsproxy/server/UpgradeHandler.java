@@ -28,24 +28,27 @@ final class UpgradeHandler {
     private static final Logger log = LoggerFactory.getLogger(UpgradeHandler.class);
 
     private final CoreServices services;
+    private final AccessLog accessLog;
 
-    UpgradeHandler(CoreServices services) {
+    UpgradeHandler(CoreServices services, AccessLog accessLog) {
         this.services = services;
+        this.accessLog = accessLog;
     }
 
     /** {@code bindings}: the plugins bound to the rules {@code match} came from. */
     void handle(HttpServerExchange exchange, RouteMatch match, PluginBindings bindings) {
+        long start = System.nanoTime();
+        Rule rule = match.rule();
         String key = exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_KEY);
         if (!"13".equals(exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_VERSION))) {
             exchange.getResponseHeaders().put(Headers.SEC_WEB_SOCKET_VERSION, "13");
-            refuse(exchange, 426, "only WebSocket version 13 is supported");
+            refuse(exchange, rule, start, 426, "only WebSocket version 13 is supported");
             return;
         }
         if (key == null || key.isBlank()) {
-            refuse(exchange, 400, "missing Sec-WebSocket-Key");
+            refuse(exchange, rule, start, 400, "missing Sec-WebSocket-Key");
             return;
         }
-        Rule rule = match.rule();
         PluginBindings.Binding binding = bindings.of(rule);
         MatchedUpgradeRequest request = new MatchedUpgradeRequest(exchange, match, binding.options(), services);
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
@@ -55,20 +58,22 @@ final class UpgradeHandler {
             } catch (RuntimeException e) {
                 verdict = CompletableFuture.failedFuture(e);
             }
-            verdict.whenComplete((result, failure) -> onIoThread(exchange, () -> answer(exchange, rule, key, result, failure)));
+            verdict.whenComplete((result, failure) -> onIoThread(exchange,
+                    () -> answer(exchange, rule, start, key, result, failure)));
         });
     }
 
-    private void answer(HttpServerExchange exchange, Rule rule, String key, HandshakeResult result, Throwable failure) {
+    private void answer(HttpServerExchange exchange, Rule rule, long start, String key, HandshakeResult result,
+                        Throwable failure) {
         if (failure != null) {
             Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
             if (cause instanceof UpstreamException upstream) {
                 log.info("rule {}: {} {}", rule.name(), upstream.status(), upstream.getMessage());
-                refuse(exchange, upstream.status(), upstream.getMessage());
+                refuse(exchange, rule, start, upstream.status(), upstream.getMessage());
             } else {
                 log.warn("rule {}: plugin {} failed the handshake", rule.name(), rule.plugin(), cause);
-                refuse(exchange, 500, "plugin '" + rule.plugin() + "' failed");
+                refuse(exchange, rule, start, 500, "plugin '" + rule.plugin() + "' failed");
             }
         } else if (result instanceof HandshakeResult.Reject reject) {
             exchange.setPersistent(false);
@@ -76,10 +81,11 @@ final class UpgradeHandler {
             putAll(exchange.getResponseHeaders(), reject.headers());
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
             exchange.getResponseSender().send(reject.body());
+            accessLog.write(exchange, rule, start, 0, 0, HttpAccessLogEntry.COMPLETE);
         } else if (result instanceof HandshakeResult.Accept accept) {
             upgrade(exchange, key, accept);
         } else {
-            refuse(exchange, 500, "plugin '" + rule.plugin() + "' gave no answer");
+            refuse(exchange, rule, start, 500, "plugin '" + rule.plugin() + "' gave no answer");
         }
     }
 
@@ -88,9 +94,10 @@ final class UpgradeHandler {
      * it must wait, some do not) would otherwise have them parsed as its next HTTP request, and Undertow, answering
      * that 400, drops the refusal it had buffered for the pipeline.
      */
-    private static void refuse(HttpServerExchange exchange, int status, String error) {
+    private void refuse(HttpServerExchange exchange, Rule rule, long start, int status, String error) {
         exchange.setPersistent(false);
         JsonError.send(exchange, status, error);
+        accessLog.write(exchange, rule, start, 0, 0, HttpAccessLogEntry.COMPLETE);
     }
 
     private static void upgrade(HttpServerExchange exchange, String key, HandshakeResult.Accept accept) {

@@ -294,6 +294,40 @@ class RelayTest {
     }
 
     @Test
+    void metricsCountSessionsOpenClosedAndRefused() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (TestProxy counted = TestProxy.startWithServer("metricsPath: /metrics",
+                rule("echo", "^/ws$", "ws://127.0.0.1:" + backend.port(), "", "")
+                        + rule("dead", "^/dead$", "ws://127.0.0.1:" + closedPort, "", ""), new RelayPlugin())) {
+            try (WsClient client = WsClient.connect(counted.ws("/ws"))) {
+                client.sendText("hello");
+                assertEquals("hello", client.nextText());
+                assertTrue(metrics(counted).contains("\nwsproxy_websocket_sessions_open 1\n"));
+                client.close(1000, "done");
+                counted.nextAccessLog();
+            }
+            assertEquals(502, WsClient.handshakeStatus(counted.ws("/dead")));
+            counted.nextHttpAccessLog();
+            String metrics = metrics(counted);
+            assertTrue(metrics.contains("\nwsproxy_websocket_sessions_open 0\n"), metrics);
+            assertTrue(metrics.contains("\nwsproxy_websocket_sessions_total{rule=\"echo\",closed_by=\"client\"} 1\n"),
+                    metrics);
+            assertTrue(metrics.contains("\nwsproxy_bytes_total{kind=\"websocket\",rule=\"echo\",direction=\"to_client\"} "),
+                    metrics);
+            assertTrue(metrics.contains("\nwsproxy_http_requests_total{rule=\"dead\",status=\"502\",outcome=\"complete\"} 1\n"),
+                    metrics);
+        }
+    }
+
+    private static String metrics(TestProxy proxy) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                proxy.http("/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
     void unknownHostIs502() throws Exception {
         try (TestProxy nowhere = TestProxy.start(rule("nowhere", "^/", "ws://no-such-host.invalid:1", "", ""),
                 new RelayPlugin())) {

@@ -4,24 +4,28 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
- * The command line, parsed: {@code [--config FILE] [--plugins DIR] [--port N] [--help]}, each option also
- * written {@code --name=value}. {@code --help} anywhere wins over everything else.
+ * The command line, parsed: {@code [--config FILE] [--plugins DIR] [--port N] [--check] [--help]}, each option
+ * also written {@code --name=value}. {@code --help} anywhere wins over everything else.
  *
  * @param config  the rules file
  * @param plugins the plugins folder, or null to take the rules file's {@code plugins.dir} or the default
  * @param port    overrides {@code server.port}, or null
+ * @param check   only check the rules file and the plugins, as {@code nginx -t} does
  */
-record Arguments(Path config, Path plugins, Integer port, boolean help) {
+record Arguments(Path config, Path plugins, Integer port, boolean check, boolean help) {
     static final Path DEFAULT_CONFIG = Path.of("rules.yaml");
 
     static final String USAGE = """
-            Usage: java -jar wsproxy.jar [--config FILE] [--plugins DIR] [--port N]
+            Usage: java -jar wsproxy.jar [--config FILE] [--plugins DIR] [--port N] [--check]
 
               --config FILE   the rules file (default: ./rules.yaml)
               --plugins DIR   the folder of plugin jars (default: the rules file's plugins.dir,
                               else the plugins/ folder beside wsproxy.jar)
               --port N        listen on port N instead of the rules file's server.port (0 = any free port)
+              --check         check the rules file and the plugins, then exit (0: fit to start or reload)
               --help          print this help and exit
+
+            A running proxy reloads its rules file on SIGHUP (kill -HUP PID).
             """;
 
     /** The command line was wrong; the message says how, in one line. */
@@ -35,9 +39,10 @@ record Arguments(Path config, Path plugins, Integer port, boolean help) {
         Path config = null;
         Path plugins = null;
         Integer port = null;
+        boolean check = false;
         for (String arg : args) {
             if (arg.equals("--help") || arg.equals("-h")) {
-                return new Arguments(DEFAULT_CONFIG, null, null, true);
+                return new Arguments(DEFAULT_CONFIG, null, null, false, true);
             }
         }
         for (int i = 0; i < args.length; i++) {
@@ -56,11 +61,17 @@ record Arguments(Path config, Path plugins, Integer port, boolean help) {
                 case "--config" -> config = path(name, once(name, config, required(name, value)));
                 case "--plugins" -> plugins = path(name, once(name, plugins, required(name, value)));
                 case "--port" -> port = port(once(name, port, required(name, value)));
+                case "--check" -> {
+                    if (value != null) {
+                        throw new UsageException("--check takes no value");
+                    }
+                    check = true;
+                }
                 default -> throw new UsageException(arg.startsWith("-")
                         ? "unknown option '" + name + "'" : "unexpected argument '" + arg + "'");
             }
         }
-        return new Arguments(config == null ? DEFAULT_CONFIG : config, plugins, port, false);
+        return new Arguments(config == null ? DEFAULT_CONFIG : config, plugins, port, check, false);
     }
 
     private static boolean isOption(String name) {

@@ -1,6 +1,7 @@
 package io.wsproxy.app;
 
 import io.wsproxy.config.ConfigException;
+import io.wsproxy.config.ProxyConfig;
 import io.wsproxy.plugin.PluginLoader;
 import java.io.PrintStream;
 import java.net.BindException;
@@ -76,9 +77,11 @@ public final class Main {
     }
 
     /**
-     * Parses the command line and starts the proxy; prints the help to {@code out}. Never exits the JVM.
+     * Parses the command line and starts the proxy; prints the help, or a check's result, to {@code out}. Never
+     * exits the JVM.
      *
-     * @throws Exit with status 0 after {@code --help}, 2 for a wrong command line, 1 when the proxy cannot start
+     * @throws Exit with status 0 after {@code --help} or a {@code --check} that passed, 2 for a wrong command line,
+     *             1 when the proxy cannot start (or a check fails)
      */
     static ProxyApp start(String[] args, PrintStream out) throws Exit {
         Arguments arguments;
@@ -96,8 +99,12 @@ public final class Main {
             throw new Exit(1, "wsproxy: no rules file at " + arguments.config().toAbsolutePath()
                     + " (use --config FILE)");
         }
+        ProxyConfig checked;
         try {
-            return ProxyApp.start(arguments, defaultPluginsDir());
+            if (!arguments.check()) {
+                return ProxyApp.start(arguments, defaultPluginsDir());
+            }
+            checked = ProxyApp.check(arguments, defaultPluginsDir());
         } catch (ConfigException e) {
             // file:line first, so that editors and terminals can jump to it
             throw new Exit(1, e.getMessage());
@@ -111,6 +118,9 @@ public final class Main {
             log.error("cannot start", e);
             throw new Exit(1, "wsproxy: cannot start: " + e);
         }
+        out.println("wsproxy: " + checked.source() + ": ok, " + checked.rules().size() + " rules");
+        out.flush();
+        throw new Exit(0, null);
     }
 
     /**

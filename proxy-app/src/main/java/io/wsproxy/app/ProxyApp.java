@@ -3,6 +3,7 @@ package io.wsproxy.app;
 import io.wsproxy.config.ConfigException;
 import io.wsproxy.config.ConfigLoader;
 import io.wsproxy.config.ProxyConfig;
+import io.wsproxy.plugin.PluginBindings;
 import io.wsproxy.plugin.PluginLoader;
 import io.wsproxy.plugin.PluginRegistry;
 import io.wsproxy.server.ProxyServer;
@@ -45,19 +46,41 @@ final class ProxyApp implements AutoCloseable {
      */
     static ProxyApp start(Arguments args, Path defaultPlugins) throws IOException {
         ProxyConfig config = read(args);
-        Path pluginsDir = args.plugins() != null ? args.plugins()
-                : config.plugins().dir() != null ? config.plugins().dir()
-                : defaultPlugins;
-        PluginLoader loader = PluginLoader.load(pluginsDir);
+        PluginLoader loader = PluginLoader.load(pluginsDir(args, config, defaultPlugins));
         try {
-            List<ProxyPlugin> all = new ArrayList<>(loader.plugins());
-            all.add(new EchoPlugin());
-            ProxyServer server = ProxyServer.builder(config, PluginRegistry.of(all)).start();
+            ProxyServer server = ProxyServer.builder(config, registry(loader)).start();
             return new ProxyApp(server, loader, args, config);
         } catch (IOException | RuntimeException e) {
             loader.close();
             throw e;
         }
+    }
+
+    /**
+     * Everything {@link #start} checks before it listens: the rules file, the plugins and each rule's plugin and
+     * options; throws what start would throw.
+     *
+     * @return the rules file, checked
+     */
+    static ProxyConfig check(Arguments args, Path defaultPlugins) {
+        ProxyConfig config = read(args);
+        try (PluginLoader loader = PluginLoader.load(pluginsDir(args, config, defaultPlugins))) {
+            PluginBindings.bind(config.rules(), registry(loader));
+        }
+        return config;
+    }
+
+    private static Path pluginsDir(Arguments args, ProxyConfig config, Path defaultPlugins) {
+        return args.plugins() != null ? args.plugins()
+                : config.plugins().dir() != null ? config.plugins().dir()
+                : defaultPlugins;
+    }
+
+    /** The jars' plugins and the built-in echo. */
+    private static PluginRegistry registry(PluginLoader loader) {
+        List<ProxyPlugin> all = new ArrayList<>(loader.plugins());
+        all.add(new EchoPlugin());
+        return PluginRegistry.of(all);
     }
 
     /** The rules file with the command line's overrides. */

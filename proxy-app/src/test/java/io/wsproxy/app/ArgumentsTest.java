@@ -21,7 +21,15 @@ class ArgumentsTest {
         assertEquals(Path.of("rules.yaml"), a.config());
         assertNull(a.plugins());
         assertNull(a.port());
+        assertFalse(a.check());
         assertFalse(a.help());
+    }
+
+    @Test
+    void checkIsAFlag() throws Exception {
+        Arguments a = Arguments.parse("--check", "--config", "r.yaml");
+        assertTrue(a.check());
+        assertEquals(Path.of("r.yaml"), a.config());
     }
 
     @Test
@@ -47,6 +55,7 @@ class ArgumentsTest {
         "--port|                        |--port needs a value",
         "--config|                      |--config needs a value",
         "--verbose|                     |unknown option '--verbose'",
+        "--check=yes|                   |--check takes no value",
         "rules.yaml|                    |unexpected argument 'rules.yaml'",
     })
     void wrongCommandLinesSayWhatIsWrong(String first, String second, String message) {

@@ -215,9 +215,23 @@ class MainTest {
         Main.Exit exit = assertThrows(Main.Exit.class, () -> Main.start(new String[] {"--help"}, print()));
         assertEquals(0, exit.code);
         String help = out.toString(StandardCharsets.UTF_8);
-        for (String option : List.of("--config FILE", "--plugins DIR", "--port N", "--help")) {
+        for (String option : List.of("--config FILE", "--plugins DIR", "--port N", "--check", "--help", "SIGHUP")) {
             assertTrue(help.contains(option), help);
         }
+    }
+
+    @Test
+    void checkValidatesRulesAndPluginsWithoutListening() throws Exception {
+        Path rules = TestPlugins.rules(dir, "rules.yaml", ECHO_ONLY); // port 8080: a check must not bind it
+        Main.Exit passed = assertThrows(Main.Exit.class, () -> Main.start(args(rules, "--check"), print()));
+        assertEquals(0, passed.code);
+        assertEquals("wsproxy: " + rules + ": ok, 1 rules\n", out.toString(StandardCharsets.UTF_8));
+
+        Path wrong = TestPlugins.rules(dir, "wrong.yaml", ECHO_ONLY.replace("plugin: echo", "plugin: nope"));
+        Main.Exit failed = assertThrows(Main.Exit.class, () -> Main.start(args(wrong, "--check"), print()));
+        assertEquals(1, failed.code);
+        assertTrue(failed.getMessage().startsWith(wrong + ":5: rules (echo).plugin: unknown plugin 'nope'"),
+                failed.getMessage());
     }
 
     @Test

@@ -2,11 +2,8 @@ package io.wsproxy.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.wsproxy.testing.RawHttp;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -58,13 +55,6 @@ class ReloadTest {
     }
 
     private static int status(int port, String path) throws IOException {
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            InputStream in = socket.getInputStream();
-            String line = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
-            return Integer.parseInt(line.substring(9, 12));
-        }
+        return Integer.parseInt(RawHttp.statusLine(port, path).substring(9, 12));
     }
 }

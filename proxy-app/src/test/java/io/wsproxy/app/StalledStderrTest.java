@@ -2,12 +2,9 @@ package io.wsproxy.app;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
+import io.wsproxy.testing.RawHttp;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -41,19 +38,9 @@ class StalledStderrTest {
             int port = proxy.awaitPort();
             proxy.stopReading();
             for (int i = 0; i < REQUESTS; i++) {
-                String answer = get(port, "/request-" + i);
+                String answer = RawHttp.statusLine(port, "/request-" + i);
                 assertTrue(answer.startsWith("HTTP/1.1 502 "), "request " + i + ": " + answer);
             }
-        }
-    }
-
-    private static String get(int port, String path) throws IOException {
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            InputStream in = socket.getInputStream();
-            return new String(in.readNBytes(13), StandardCharsets.US_ASCII);
         }
     }
 }

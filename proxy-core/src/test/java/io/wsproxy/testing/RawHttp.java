@@ -34,6 +34,15 @@ public final class RawHttp {
         out.flush();
     }
 
+    /** Sends a GET for {@code path} on a connection of its own and returns the status line of the answer. */
+    public static String statusLine(int port, String path) throws IOException {
+        try (Socket socket = connect(port)) {
+            send(socket, "GET " + path + " HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            String head = readHead(socket.getInputStream());
+            return head.substring(0, head.indexOf("\r\n"));
+        }
+    }
+
     /** Reads up to the blank line that ends a head, and no further. */
     public static String readHead(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();

@@ -2,9 +2,8 @@ package io.wsproxy.app;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wsproxy.testing.ClosedPort;
 import io.wsproxy.testing.RawHttp;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -23,10 +22,7 @@ class StalledStderrTest {
 
     @Test
     void aStderrNobodyReadsDoesNotStopTheProxy(@TempDir Path dir) throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = ClosedPort.next();
         try (ChildProxy proxy = ChildProxy.start(dir, """
                 server: { host: 127.0.0.1 }
                 rules:

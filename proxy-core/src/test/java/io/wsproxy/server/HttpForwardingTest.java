@@ -18,7 +18,6 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.wsproxy.testing.RawHttp;
 import io.wsproxy.testing.TestProxy;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -242,10 +241,7 @@ class HttpForwardingTest {
 
     /** A proxy whose one rule targets a port nobody listens on. */
     private static TestProxy proxyToAClosedPort() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = io.wsproxy.testing.ClosedPort.next();
         return TestProxy.start("""
                   - name: dead
                     pattern: "^/"

@@ -238,10 +238,7 @@ class RelayTest {
 
     @Test
     void unreachableTargetIs502() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = io.wsproxy.testing.ClosedPort.next();
         try (TestProxy dead = TestProxy.start(rule("dead", "^/", "ws://127.0.0.1:" + closedPort, "", ""), new RelayPlugin())) {
             assertEquals(502, WsClient.handshakeStatus(dead.ws("/")));
         }
@@ -251,10 +248,7 @@ class RelayTest {
     void aRefusedUpgradeIsAnsweredAndClosedEvenWithFramesSentTooEarly() throws Exception {
         // RFC 6455 has the client wait for the 101 before it sends frames; one that does not must still get the
         // refusal, not a 400 for its frame bytes read as the next HTTP request
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = io.wsproxy.testing.ClosedPort.next();
         try (TestProxy dead = TestProxy.start(rule("dead", "^/", "ws://127.0.0.1:" + closedPort, "", ""), new RelayPlugin());
              java.net.Socket client = io.wsproxy.testing.RawHttp.connect(dead)) {
             io.wsproxy.testing.RawHttp.send(client, "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
@@ -295,10 +289,7 @@ class RelayTest {
 
     @Test
     void metricsCountSessionsOpenClosedAndRefused() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = io.wsproxy.testing.ClosedPort.next();
         try (TestProxy counted = TestProxy.startWithServer("metricsPath: /metrics",
                 rule("echo", "^/ws$", "ws://127.0.0.1:" + backend.port(), "", "")
                         + rule("dead", "^/dead$", "ws://127.0.0.1:" + closedPort, "", ""), new RelayPlugin())) {

@@ -367,10 +367,7 @@ class ForwardProtocolTest {
 
     @Test
     void anUnreachableUpstreamIsA502() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = io.wsproxy.testing.ClosedPort.next();
         WsClient client = client(proxy(null, allowLocal()));
         String url = "ws://127.0.0.1:" + closedPort + "/";
         client.sendText(forward(url, "{}"));

@@ -17,6 +17,7 @@ import io.wsproxy.config.Rule;
 import io.wsproxy.config.ServerConfig;
 import io.wsproxy.routing.HeaderPolicy;
 import io.wsproxy.routing.RouteMatch;
+import io.wsproxy.upstream.UpstreamDialer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -202,7 +203,7 @@ final class ForwardedExchange {
         if (answered) {
             closeBoth(HttpAccessLogEntry.UPSTREAM_FAILED);
         } else {
-            answerError(502, "upstream " + match.rule().target() + " failed: " + e.getMessage());
+            answerError(502, "upstream " + match.rule().target() + " failed: " + UpstreamDialer.reason(e));
         }
     }
 
@@ -229,7 +230,7 @@ final class ForwardedExchange {
     private void transferFailed(IOException e, String outcome) {
         log.debug("rule {}: body transfer failed ({})", match.rule().name(), outcome, e);
         if (!answered && outcome.equals(HttpAccessLogEntry.UPSTREAM_FAILED)) {
-            answerError(502, "upstream " + match.rule().target() + " failed: " + e.getMessage());
+            answerError(502, "upstream " + match.rule().target() + " failed: " + UpstreamDialer.reason(e));
         } else {
             closeBoth(outcome);
         }

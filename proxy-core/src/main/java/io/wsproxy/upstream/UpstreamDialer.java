@@ -198,7 +198,8 @@ public final class UpstreamDialer {
         return target.getScheme() + "://" + target.getRawAuthority();
     }
 
-    static String reason(Throwable e) {
+    /** What went wrong, for a log line or an error body: the message, or the exception's name when it has none. */
+    public static String reason(Throwable e) {
         String message = e.getMessage();
         return message == null ? e.getClass().getSimpleName() : message;
     }

@@ -30,8 +30,9 @@ import org.xnio.Options;
  * {@code close:CODE:REASON} closes with that code, {@code vanish} drops the socket without a close frame,
  * {@code flood:BYTES} sends that many bytes in 64 KiB binary messages as fast as the socket takes them,
  * {@code headers} answers with the upgrade request's headers, {@code uri} with its path and query.
- * Plain HTTP to {@code /status/N} answers N with a WWW-Authenticate header; any other plain request answers 200
- * "plain". An upgrade to {@code /cookies} is answered with two Set-Cookie headers on the 101.
+ * Plain HTTP to {@code /status/N} answers N with a WWW-Authenticate header, to {@code /echo-body} with the
+ * request's body; any other plain request answers 200 "plain". An upgrade to {@code /cookies} is answered with two
+ * Set-Cookie headers on the 101.
  */
 public final class EchoBackend implements AutoCloseable {
     public record Closed(int code, String reason) {
@@ -77,6 +78,9 @@ public final class EchoBackend implements AutoCloseable {
                 .setHandler(exchange -> {
                     if (exchange.getRequestPath().startsWith("/status/")) {
                         plain().handleRequest(exchange);
+                    } else if (exchange.getRequestPath().equals("/echo-body")) {
+                        exchange.getRequestReceiver().receiveFullBytes((ex, body) ->
+                                ex.getResponseSender().send(java.nio.ByteBuffer.wrap(body)));
                     } else if (exchange.getRequestPath().equals("/cookies")) {
                         exchange.getResponseHeaders().add(Headers.SET_COOKIE, "a=1; Expires=Wed, 21 Oct 2037 07:28:00 GMT");
                         exchange.getResponseHeaders().add(Headers.SET_COOKIE, "b=2");

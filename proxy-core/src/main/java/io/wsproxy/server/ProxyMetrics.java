@@ -72,7 +72,7 @@ final class ProxyMetrics {
                 + r.outcome() + "\"").forEach((labels, n) -> sample(out, "wsproxy_http_requests_total", labels, n));
         header(out, "wsproxy_websocket_sessions_total", "counter", "WebSocket sessions closed, by rule and the side "
                 + "that closed them.");
-        sorted(sessions, s -> "rule=\"" + escape(s.rule()) + "\",closed_by=\"" + s.closedBy() + "\"")
+        sorted(sessions, s -> "rule=\"" + escape(s.rule()) + "\",closed_by=\"" + escape(s.closedBy()) + "\"")
                 .forEach((labels, n) -> sample(out, "wsproxy_websocket_sessions_total", labels, n));
         header(out, "wsproxy_websocket_sessions_open", "gauge", "WebSocket sessions open now.");
         sample(out, "wsproxy_websocket_sessions_open", null, openSessions.getAsInt());

@@ -41,10 +41,12 @@ final class ProxyMetrics {
         add(bytes, new Bytes("http", e.rule(), "to_client"), e.bytesToClient());
     }
 
+    /** Plugins write these entries: a field they left null counts as "null" rather than breaking the page. */
     void count(AccessLogEntry e) {
-        add(sessions, new Session(e.rule(), e.closedBy()), 1);
-        add(bytes, new Bytes("websocket", e.rule(), "from_client"), e.bytesFromClient());
-        add(bytes, new Bytes("websocket", e.rule(), "to_client"), e.bytesFromUpstream());
+        String rule = String.valueOf(e.rule());
+        add(sessions, new Session(rule, String.valueOf(e.closedBy())), 1);
+        add(bytes, new Bytes("websocket", rule, "from_client"), e.bytesFromClient());
+        add(bytes, new Bytes("websocket", rule, "to_client"), e.bytesFromUpstream());
     }
 
     private static <K> void add(Map<K, LongAdder> counters, K key, long n) {

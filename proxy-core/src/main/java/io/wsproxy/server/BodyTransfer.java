@@ -93,10 +93,8 @@ final class BodyTransfer {
         }
     }
 
+    /** Called only while not finished: by start, and by the listeners, which check. */
     private void pump() {
-        if (finished) {
-            return;
-        }
         try {
             for (int turn = 0; turn < BUFFERS_PER_TURN; turn++) {
                 if (pending != null && !writePending()) {

@@ -15,7 +15,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class ConfigLoader {
     static final List<String> TOP_LEVEL = List.of("server", "plugins", "rules");
     static final List<String> SERVER_FIELDS = List.of("port", "host", "connectTimeout", "responseTimeout",
-            "bodyTimeout", "headerTimeout", "keepAliveTimeout", "maxHeaderBytes", "maxConnections", "metricsPath");
+            "bodyTimeout", "headerTimeout", "keepAliveTimeout", "maxHeaderBytes", "maxConnections", "metricsPath", "tls");
+    static final List<String> TLS_FIELDS = List.of("certificate", "key");
     static final List<String> PLUGINS_FIELDS = List.of("dir");
 
     private ConfigLoader() {
@@ -75,7 +76,36 @@ public final class ConfigLoader {
                 server.duration("keepAliveTimeout", ServerConfig.DEFAULT_KEEP_ALIVE_TIMEOUT),
                 server.bytes("maxHeaderBytes", ServerConfig.DEFAULT_MAX_HEADER_BYTES, ServerConfig.MIN_MAX_HEADER_BYTES,
                         Integer.MAX_VALUE),
-                server.integer("maxConnections", ServerConfig.NO_LIMIT, 0, Integer.MAX_VALUE), metricsPath);
+                server.integer("maxConnections", ServerConfig.NO_LIMIT, 0, Integer.MAX_VALUE), metricsPath,
+                tls(file, server));
+    }
+
+    /** {@code server.tls}: both files are read and checked now, so a wrong one stops the start (or a reload). */
+    private static TlsConfig tls(Path file, MappingReader server) {
+        Node node = server.value("tls");
+        if (node == null) {
+            return null;
+        }
+        MappingReader tls = MappingReader.of(file, node, "server.tls", TLS_FIELDS);
+        Path certificate = besideRulesFile(file, tls, "certificate");
+        Path key = besideRulesFile(file, tls, "key");
+        try {
+            return PemCredentials.load(certificate, key);
+        } catch (PemCredentials.Problem e) {
+            throw tls.error(e.inKeyFile() ? "key" : "certificate", e.getMessage());
+        }
+    }
+
+    /** A required path field, relative to the rules file's folder unless absolute. */
+    private static Path besideRulesFile(Path file, MappingReader mapping, String key) {
+        String value = mapping.requiredString(key);
+        Path folder = file.getParent();
+        try {
+            Path path = Path.of(value);
+            return (folder == null ? path : folder.resolve(path)).normalize();
+        } catch (IllegalArgumentException e) {
+            throw mapping.error(key, "invalid path: " + e.getMessage());
+        }
     }
 
     private static PluginsConfig plugins(Path file, MappingReader top) {
@@ -84,20 +114,10 @@ public final class ConfigLoader {
             return PluginsConfig.none();
         }
         MappingReader plugins = MappingReader.of(file, node, "plugins", PLUGINS_FIELDS);
-        String dir = plugins.string("dir");
-        if (dir == null) {
+        if (plugins.value("dir") == null) {
             return PluginsConfig.none();
         }
-        if (dir.isBlank()) {
-            throw plugins.error("dir", "must not be empty");
-        }
-        Path folder = file.getParent();
-        try {
-            Path path = Path.of(dir);
-            return new PluginsConfig((folder == null ? path : folder.resolve(path)).normalize());
-        } catch (IllegalArgumentException e) {
-            throw plugins.error("dir", "invalid path: " + e.getMessage());
-        }
+        return new PluginsConfig(besideRulesFile(file, plugins, "dir"));
     }
 
     private static List<Rule> rules(Path file, MappingReader top) {

@@ -14,11 +14,12 @@ import java.util.Objects;
  * connection, or plain HTTP between requests), after which the connection is closed; {@code maxHeaderBytes}: how
  * large a request head may be (then 400); {@code maxConnections}: how many client connections may be open at
  * once (0: no limit), so that memory and file descriptors stay bounded whatever the clients do; and
- * {@code metricsPath}: where the proxy answers with its metrics, before any rule (null: nowhere).
+ * {@code metricsPath}: where the proxy answers with its metrics, before any rule (null: nowhere); {@code tls}: the
+ * certificate and key the listener presents, so clients connect with https:// and wss:// (null: plain TCP).
  */
 public record ServerConfig(String host, int port, Duration connectTimeout, Duration responseTimeout,
                            Duration bodyTimeout, Duration headerTimeout, Duration keepAliveTimeout, int maxHeaderBytes,
-                           int maxConnections, String metricsPath) {
+                           int maxConnections, String metricsPath, TlsConfig tls) {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int MAX_PORT = 65535;
@@ -80,7 +81,7 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
 
     public ServerConfig(String host, int port) {
         this(host, port, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_BODY_TIMEOUT,
-                DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES, NO_LIMIT, null);
+                DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES, NO_LIMIT, null, null);
     }
 
     public static ServerConfig defaults() {
@@ -90,6 +91,12 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
     /** The same server on another port (the command line may override the file's). */
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, connectTimeout, responseTimeout, bodyTimeout, headerTimeout,
-                keepAliveTimeout, maxHeaderBytes, maxConnections, metricsPath);
+                keepAliveTimeout, maxHeaderBytes, maxConnections, metricsPath, tls);
+    }
+
+    /** The same server with another listener certificate (null: plain TCP). */
+    public ServerConfig withTls(TlsConfig newTls) {
+        return new ServerConfig(host, port, connectTimeout, responseTimeout, bodyTimeout, headerTimeout,
+                keepAliveTimeout, maxHeaderBytes, maxConnections, metricsPath, newTls);
     }
 }

@@ -41,10 +41,13 @@ public final class ProxyServer implements AutoCloseable {
     private final RequestRouter router;
     private final PluginRegistry plugins;
     private final ServerConfig serverConfig;
+    /** Null when the listener is plain TCP. */
+    private final TlsOpenListener tls;
 
     private ProxyServer(PerThreadAcceptor acceptor, XnioWorker worker, OpenSessions sessions, RequestRouter router,
-                        PluginRegistry plugins, ServerConfig serverConfig) {
+                        PluginRegistry plugins, ServerConfig serverConfig, TlsOpenListener tls) {
         this.acceptor = acceptor;
+        this.tls = tls;
         this.worker = worker;
         this.sessions = sessions;
         this.router = router;
@@ -73,19 +76,36 @@ public final class ProxyServer implements AutoCloseable {
      * Routes new requests by {@code config}'s rules, bound to the plugins loaded at start: all of them at once, or,
      * when a rule names an unknown plugin or options its plugin refuses, none (the {@link ConfigException} says
      * which, and the running rules stay). Requests under way and open WebSockets keep the rule they were routed
-     * by. The server's own settings (address, timeouts, limits) are the ones it started with: when {@code config}
-     * changes them, a warning says they wait for a restart.
+     * by. The listener's certificate and key are read again (a renewal takes effect for new connections); the
+     * server's other settings (address, timeouts, limits, TLS on or off) are the ones it started with: when
+     * {@code config} changes them, a warning says they wait for a restart.
      *
      * @throws ConfigException for a rule the plugins refuse
      */
     public synchronized void reload(ProxyConfig config) {
         RuleSet next = RuleSet.of(config.rules(), plugins);
-        if (!config.server().equals(serverConfig)) {
+        ServerConfig server = config.server();
+        if (tls != null && server.tls() != null) {
+            tls.use(server.tls());
+            logTls(server);
+            server = server.withTls(serverConfig.tls());
+        }
+        if (!server.equals(serverConfig)) {
             log.warn("{}: the server settings changed; they take effect when the proxy restarts", config.source());
         }
         router.replace(next);
         logRules(config);
         log.info("reloaded {}: {} rules", config.source(), config.rules().size());
+    }
+
+    private static void logTls(ServerConfig server) {
+        java.security.cert.X509Certificate leaf = server.tls().leaf();
+        log.info("TLS: certificate {} from {}, valid until {}", leaf.getSubjectX500Principal().getName(),
+                server.tls().certificate(), leaf.getNotAfter().toInstant());
+        if (leaf.getNotAfter().toInstant().isBefore(java.time.Instant.now())) {
+            log.warn("TLS: the certificate in {} expired on {}: clients will refuse it", server.tls().certificate(),
+                    leaf.getNotAfter().toInstant());
+        }
     }
 
     private static void logRules(ProxyConfig config) {
@@ -201,12 +221,19 @@ public final class ProxyServer implements AutoCloseable {
                         .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                         .getMap());
                 http.setRootHandler(router);
+                TlsOpenListener tlsListener = config.server().tls() == null ? null
+                        : new TlsOpenListener(xnio, config.server().tls(), http);
                 PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker,
                         new InetSocketAddress(config.server().host(), config.server().port()), 4096,
-                        config.server().maxConnections(), http);
-                ProxyServer server = new ProxyServer(acceptor, worker, sessions, router, plugins, config.server());
+                        config.server().maxConnections(), tlsListener != null ? tlsListener : http);
+                ProxyServer server = new ProxyServer(acceptor, worker, sessions, router, plugins, config.server(),
+                        tlsListener);
                 logRules(config);
-                log.info("wsproxy listening on {}:{}", config.server().host(), server.port());
+                if (tlsListener != null) {
+                    logTls(config.server());
+                }
+                log.info("wsproxy listening on {}:{}{}", config.server().host(), server.port(),
+                        tlsListener != null ? " (TLS: https:// and wss://)" : "");
                 return server;
             } catch (RuntimeException e) {
                 worker.shutdownNow();

@@ -85,6 +85,16 @@ public final class TestProxy implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.port() + pathAndQuery);
     }
 
+    /** Over TLS, by the name the test certificate has ({@link TestTls}). */
+    public URI wss(String pathAndQuery) {
+        return URI.create("wss://localhost:" + server.port() + pathAndQuery);
+    }
+
+    /** Over TLS, by the name the test certificate has ({@link TestTls}). */
+    public URI https(String pathAndQuery) {
+        return URI.create("https://localhost:" + server.port() + pathAndQuery);
+    }
+
     public ProxyServer server() {
         return server;
     }

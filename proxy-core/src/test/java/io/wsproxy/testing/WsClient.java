@@ -55,10 +55,20 @@ public final class WsClient implements WebSocket.Listener, AutoCloseable {
         return connect(uri, Map.of(), List.of(), true);
     }
 
+    /** To a wss:// URI, trusting what {@code tls} trusts. */
+    public static WsClient connect(URI uri, javax.net.ssl.SSLContext tls) throws Exception {
+        return connect(HttpClient.newBuilder().sslContext(tls).build(), uri, Map.of(), List.of(), true);
+    }
+
     public static WsClient connect(URI uri, Map<String, String> headers, List<String> subprotocols, boolean autoRequest)
             throws Exception {
+        return connect(HttpClient.newHttpClient(), uri, headers, subprotocols, autoRequest);
+    }
+
+    private static WsClient connect(HttpClient http, URI uri, Map<String, String> headers, List<String> subprotocols,
+                                    boolean autoRequest) throws Exception {
         WsClient client = new WsClient(autoRequest);
-        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(TIMEOUT);
+        WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(TIMEOUT);
         headers.forEach(builder::header);
         if (!subprotocols.isEmpty()) {
             builder.subprotocols(subprotocols.get(0), subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));

@@ -7,13 +7,18 @@ import io.wsproxy.testing.EchoBackend;
 import io.wsproxy.testing.TestProxy;
 import io.wsproxy.testing.TestTls;
 import io.wsproxy.testing.WsClient;
+import java.nio.file.Path;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The relay to a wss:// target: bytes spliced through TLS, and the target's certificate checked. */
+/**
+ * The relay over TLS: to a wss:// target (bytes spliced through TLS, the target's certificate checked), and from
+ * wss:// clients of the proxy's own listener.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RelayTlsTest {
 
@@ -33,6 +38,29 @@ class RelayTlsTest {
                 assertEquals(new EchoBackend.Closed(4001, "bye"), backend.nextClose());
             }
             assertEquals(502, WsClient.handshakeStatus(proxy.ws("/bad")));
+        }
+    }
+
+    @Test
+    void wssClientsOfTheProxysOwnCertificateReachAPlainTarget(@TempDir Path dir) throws Exception {
+        try (EchoBackend backend = new EchoBackend(Set.of());
+             TestProxy proxy = TestProxy.startWithServer(TestTls.get().serverFields(dir),
+                     RelayTest.rule("plain", "^/chat$", "ws://127.0.0.1:" + backend.port(), "", ""), new RelayPlugin());
+             WsClient client = WsClient.connect(proxy.wss("/chat"), TestTls.get().client())) {
+            // a burst of small messages (several TLS records per read), then one message of many records
+            int count = 200;
+            for (int i = 0; i < count; i++) {
+                client.sendText("message " + i); // waits for the write only, not for the echo
+            }
+            for (int i = 0; i < count; i++) {
+                assertEquals("message " + i, client.nextText());
+            }
+            byte[] data = new byte[300_000];
+            new Random(5).nextBytes(data);
+            client.sendBinary(data);
+            assertArrayEquals(data, client.nextBinary());
+            client.close(4002, "done");
+            assertEquals(new EchoBackend.Closed(4002, "done"), backend.nextClose());
         }
     }
 }

@@ -16,9 +16,11 @@ import io.wsproxy.spi.ProxyPlugin;
 import io.wsproxy.testing.EchoBackend;
 import io.wsproxy.testing.Stall;
 import io.wsproxy.testing.TestProxy;
+import io.wsproxy.testing.TestTls;
 import io.wsproxy.testing.WsClient;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The forward protocol end to end: real upstream servers on port 0, the JDK's client, the core's proxy between
@@ -154,6 +157,28 @@ class ForwardProtocolTest {
         assertEquals("{ \"type\": \"request\", \"id\": 1 }", server.next());
         assertEquals("{\"type\":\"forward\",\"url\":\"" + url + "\",\"forward\":"
                 + "{\"type\":\"response\",\"got\":{ \"type\": \"request\", \"id\": 1 }}}", client.nextText());
+    }
+
+    @Test
+    void clientsOverTheProxysTlsListenerAreServedAlike(@TempDir Path dir) throws Exception {
+        Backend server = backend(Backend.ECHO);
+        TestProxy proxy = use(TestProxy.startWithServer(TestTls.get().serverFields(dir), "  - name: forward-tls\n"
+                + "    pattern: \"^/\"\n    plugin: forward\n    options: " + JSON.writeValueAsString(allowLocal()) + "\n",
+                new ForwardPlugin()));
+        WsClient client = use(WsClient.connect(proxy.wss("/"), TestTls.get().client()));
+        // a burst of requests (several TLS records per read of the client's socket), then one of many records
+        int count = 100;
+        for (int i = 0; i < count; i++) {
+            client.sendText(forward(server.url(), "{\"id\":" + i + "}"));
+        }
+        for (int i = 0; i < count; i++) {
+            assertEquals("{\"type\":\"forward\",\"url\":\"" + server.url() + "\",\"forward\":{\"id\":" + i + "}}",
+                    client.nextText());
+        }
+        String large = "\"" + "x".repeat(200_000) + "\"";
+        client.sendText(forward(server.url(), large));
+        assertEquals("{\"type\":\"forward\",\"url\":\"" + server.url() + "\",\"forward\":" + large + "}",
+                client.nextText());
     }
 
     @Test

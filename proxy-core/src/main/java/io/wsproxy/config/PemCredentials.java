@@ -1,0 +1,236 @@
+package io.wsproxy.config;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A server certificate chain and its private key from PEM files, as nginx's {@code ssl_certificate} and
+ * {@code ssl_certificate_key} take them (one file may hold both), made into a TLS context for the listener.
+ * Keys: PKCS#8 ({@code BEGIN PRIVATE KEY}, what OpenSSL 3 and certbot write) and RSA's PKCS#1 ({@code BEGIN RSA
+ * PRIVATE KEY}); encrypted keys and SEC1 EC keys are refused with the OpenSSL command that converts them.
+ */
+final class PemCredentials {
+    /** Certificate and key files are small; anything larger is not one. */
+    private static final long MAX_FILE_BYTES = 1 << 20;
+    private static final Pattern BLOCK = Pattern.compile(
+            "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)\\s*-----END \\1-----");
+    /** DER of PKCS#8's AlgorithmIdentifier for rsaEncryption (1.2.840.113549.1.1.1, NULL parameters). */
+    private static final byte[] RSA_ALGORITHM = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86,
+            (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+    private static final List<String> KEY_ALGORITHMS = List.of("RSA", "EC", "EdDSA", "RSASSA-PSS");
+
+    /** What is wrong with one of the two files: the loader turns it into an error at that file's line. */
+    static final class Problem extends Exception {
+        private final boolean inKeyFile;
+
+        Problem(boolean inKeyFile, String message) {
+            super(message);
+            this.inKeyFile = inKeyFile;
+        }
+
+        boolean inKeyFile() {
+            return inKeyFile;
+        }
+    }
+
+    private PemCredentials() {
+    }
+
+    /** The chain (the server's own certificate first) and the key that goes with it, checked to match. */
+    static TlsConfig load(Path certificateFile, Path keyFile) throws Problem {
+        List<X509Certificate> chain = certificates(certificateFile);
+        PrivateKey key = privateKey(keyFile);
+        if (!matches(key, chain.get(0).getPublicKey())) {
+            boolean later = chain.stream().skip(1).anyMatch(c -> matches(key, c.getPublicKey()));
+            throw new Problem(true, later
+                    ? "the key belongs to a later certificate in " + certificateFile + "; the server's own certificate must come first"
+                    : "the key does not belong to the certificate " + chain.get(0).getSubjectX500Principal().getName()
+                    + " in " + certificateFile);
+        }
+        return new TlsConfig(certificateFile, keyFile, context(key, chain), chain.get(0));
+    }
+
+    private static List<X509Certificate> certificates(Path file) throws Problem {
+        CertificateFactory factory;
+        try {
+            factory = CertificateFactory.getInstance("X.509");
+        } catch (CertificateException e) {
+            throw new IllegalStateException("the JDK has no X.509 support", e);
+        }
+        List<X509Certificate> chain = new ArrayList<>();
+        for (Block block : blocks(file, false)) {
+            if (block.type.equals("CERTIFICATE")) {
+                try {
+                    chain.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(block.der)));
+                } catch (CertificateException e) {
+                    throw new Problem(false, file + ": certificate " + (chain.size() + 1) + " is not a valid X.509 certificate ("
+                            + e.getMessage() + ")");
+                }
+            }
+        }
+        if (chain.isEmpty()) {
+            throw new Problem(false, file + ": no certificate (-----BEGIN CERTIFICATE-----) in it");
+        }
+        return chain;
+    }
+
+    private static PrivateKey privateKey(Path file) throws Problem {
+        for (Block block : blocks(file, true)) {
+            switch (block.type) {
+                case "PRIVATE KEY":
+                    return pkcs8(file, block.der);
+                case "RSA PRIVATE KEY":
+                    return pkcs8(file, rsaPkcs1ToPkcs8(block.der));
+                case "ENCRYPTED PRIVATE KEY":
+                    throw new Problem(true, file + ": the key is encrypted; write it unencrypted, readable by the proxy "
+                            + "only: openssl pkcs8 -in " + file + " -out <new file>");
+                case "EC PRIVATE KEY":
+                    throw new Problem(true, file + ": SEC1 EC keys are not read; convert it to PKCS#8: "
+                            + "openssl pkcs8 -topk8 -nocrypt -in " + file + " -out <new file>");
+                default:
+                    // certificates and parameters may share the file; the key is what counts
+            }
+        }
+        throw new Problem(true, file + ": no private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----) in it");
+    }
+
+    private static PrivateKey pkcs8(Path file, byte[] der) throws Problem {
+        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
+        for (String algorithm : KEY_ALGORITHMS) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+            } catch (InvalidKeySpecException | java.security.NoSuchAlgorithmException e) {
+                // another algorithm's key
+            }
+        }
+        throw new Problem(true, file + ": the private key is neither an RSA, EC nor EdDSA key the JDK can read");
+    }
+
+    /** PKCS#8 around a PKCS#1 RSA key: SEQUENCE { INTEGER 0, rsaEncryption, OCTET STRING { the PKCS#1 key } }. */
+    private static byte[] rsaPkcs1ToPkcs8(byte[] pkcs1) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(new byte[] {0x02, 0x01, 0x00});
+        body.writeBytes(RSA_ALGORITHM);
+        body.write(0x04);
+        body.writeBytes(derLength(pkcs1.length));
+        body.writeBytes(pkcs1);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(0x30);
+        out.writeBytes(derLength(body.size()));
+        out.writeBytes(body.toByteArray());
+        return out.toByteArray();
+    }
+
+    private static byte[] derLength(int n) {
+        if (n < 0x80) {
+            return new byte[] {(byte) n};
+        }
+        if (n < 0x100) {
+            return new byte[] {(byte) 0x81, (byte) n};
+        }
+        if (n < 0x10000) {
+            return new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n};
+        }
+        return new byte[] {(byte) 0x83, (byte) (n >> 16), (byte) (n >> 8), (byte) n};
+    }
+
+    /** Whether {@code key} is the private half of {@code publicKey}: a signature made with one checks with the other. */
+    private static boolean matches(PrivateKey key, PublicKey publicKey) {
+        if (key instanceof RSAPrivateKey rsa && publicKey instanceof RSAPublicKey rsaPublic) {
+            return rsa.getModulus().equals(rsaPublic.getModulus());
+        }
+        String algorithm = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "EdDSA", "Ed25519", "Ed448" -> "EdDSA";
+            default -> null; // RSA (and RSASSA-PSS) keys were compared by modulus above
+        };
+        if (algorithm == null) {
+            return false;
+        }
+        try {
+            byte[] probe = "wsproxy".getBytes(StandardCharsets.US_ASCII);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(publicKey);
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private static SSLContext context(PrivateKey key, List<X509Certificate> chain) {
+        try {
+            char[] password = new char[0];
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry("server", key, password, chain.toArray(X509Certificate[]::new));
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(store, password);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), null, null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("the JDK could not make a TLS context of a valid key and certificate", e);
+        }
+    }
+
+    private record Block(String type, byte[] der) {
+    }
+
+    private static List<Block> blocks(Path file, boolean keyFile) throws Problem {
+        String text;
+        try {
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new Problem(keyFile, file + ": larger than 1 MiB, not a PEM file");
+            }
+            text = Files.readString(file, StandardCharsets.ISO_8859_1);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new Problem(keyFile, file + ": no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new Problem(keyFile, file + ": permission denied (the proxy's user must be able to read it)");
+        } catch (IOException e) {
+            throw new Problem(keyFile, "cannot read " + file + ": " + e);
+        }
+        List<Block> blocks = new ArrayList<>();
+        Matcher m = BLOCK.matcher(text);
+        while (m.find()) {
+            try {
+                blocks.add(new Block(m.group(1), Base64.getMimeDecoder().decode(m.group(2))));
+            } catch (IllegalArgumentException e) {
+                throw new Problem(keyFile, file + ": the " + m.group(1) + " block is not valid base64");
+            }
+        }
+        if (blocks.isEmpty()) {
+            throw new Problem(keyFile, file + ": not a PEM file (no -----BEGIN ...----- block)");
+        }
+        return blocks;
+    }
+}

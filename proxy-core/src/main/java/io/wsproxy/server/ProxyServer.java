@@ -222,7 +222,7 @@ public final class ProxyServer implements AutoCloseable {
                         .getMap());
                 http.setRootHandler(router);
                 TlsOpenListener tlsListener = config.server().tls() == null ? null
-                        : new TlsOpenListener(xnio, config.server().tls(), http);
+                        : new TlsOpenListener(xnio, config.server().tls(), config.server().keepAliveTimeout(), http);
                 PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker,
                         new InetSocketAddress(config.server().host(), config.server().port()), 4096,
                         config.server().maxConnections(), tlsListener != null ? tlsListener : http);

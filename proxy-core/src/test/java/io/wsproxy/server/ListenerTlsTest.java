@@ -88,12 +88,14 @@ class ListenerTlsTest {
     }
 
     @Test
-    void plainHttpOnTheTlsPortIsClosedAndTheListenerCarriesOn() throws Exception {
+    void plainHttpOnTheTlsPortIsAnswered400AndTheListenerCarriesOn() throws Exception {
         try (Socket socket = RawHttp.connect(proxy)) {
             RawHttp.send(socket, "GET /api/a HTTP/1.1\r\nHost: x\r\n\r\n");
             String answer = RawHttp.readToEnd(socket.getInputStream());
-            assertTrue(!answer.contains("HTTP/1.1") && !answer.contains("from backend"), answer);
+            assertTrue(answer.startsWith("HTTP/1.1 400 Bad Request\r\n"), answer);
+            assertTrue(answer.endsWith("\r\n\r\nThis port speaks TLS only: use https:// or wss:// in the URL.\n"), answer);
         }
+        assertEquals(0, backend.getAllServeEvents().size());
         assertEquals(200, trusting(TestTls.get().client()).send(HttpRequest.newBuilder(proxy.https("/api/a")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode());
     }

@@ -15,7 +15,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class ConfigLoader {
     static final List<String> TOP_LEVEL = List.of("server", "plugins", "rules");
     static final List<String> SERVER_FIELDS = List.of("port", "host", "connectTimeout", "responseTimeout",
-            "bodyTimeout", "headerTimeout", "keepAliveTimeout", "maxHeaderBytes", "maxConnections", "metricsPath", "tls");
+            "bodyTimeout", "headerTimeout", "keepAliveTimeout", "maxHeaderBytes", "maxConnections", "tcpKeepAlive", "metricsPath", "tls");
     static final List<String> TLS_FIELDS = List.of("certificate", "key");
     static final List<String> PLUGINS_FIELDS = List.of("dir");
 
@@ -76,8 +76,17 @@ public final class ConfigLoader {
                 server.duration("keepAliveTimeout", ServerConfig.DEFAULT_KEEP_ALIVE_TIMEOUT),
                 server.bytes("maxHeaderBytes", ServerConfig.DEFAULT_MAX_HEADER_BYTES, ServerConfig.MIN_MAX_HEADER_BYTES,
                         Integer.MAX_VALUE),
-                server.integer("maxConnections", ServerConfig.NO_LIMIT, 0, Integer.MAX_VALUE), metricsPath,
-                tls(file, server));
+                server.integer("maxConnections", ServerConfig.NO_LIMIT, 0, Integer.MAX_VALUE),
+                tcpKeepAlive(server), metricsPath, tls(file, server));
+    }
+
+    private static java.time.Duration tcpKeepAlive(MappingReader server) {
+        java.time.Duration d = server.duration("tcpKeepAlive", ServerConfig.DEFAULT_TCP_KEEP_ALIVE, true);
+        if (!ServerConfig.isTcpKeepAlive(d)) {
+            throw server.error("tcpKeepAlive", "expected 0 (off) or whole seconds from 1s to "
+                    + ServerConfig.MAX_TCP_KEEP_ALIVE.toSeconds() + "s, got " + d.toMillis() + " ms");
+        }
+        return d;
     }
 
     /** {@code server.tls}: both files are read and checked now, so a wrong one stops the start (or a reload). */

@@ -161,6 +161,11 @@ final class MappingReader {
 
     /** A duration written {@code 10s}, {@code 500ms}, {@code 2m} or as bare milliseconds; must be positive. */
     java.time.Duration duration(String key, java.time.Duration defaultValue) {
+        return duration(key, defaultValue, false);
+    }
+
+    /** As {@link #duration(String, java.time.Duration)}; {@code zeroAllowed}: 0 is a value (usually: off). */
+    java.time.Duration duration(String key, java.time.Duration defaultValue, boolean zeroAllowed) {
         Node v = value(key);
         if (v == null) {
             return defaultValue;
@@ -175,7 +180,7 @@ final class MappingReader {
         } catch (IllegalArgumentException e) {
             throw error(key, e.getMessage());
         }
-        if (d.isZero()) {
+        if (d.isZero() && !zeroAllowed) {
             throw error(key, "must be more than 0");
         }
         return d;

@@ -225,7 +225,8 @@ public final class ProxyServer implements AutoCloseable {
                         : new TlsOpenListener(xnio, config.server().tls(), config.server().keepAliveTimeout(), http);
                 PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker,
                         new InetSocketAddress(config.server().host(), config.server().port()), 4096,
-                        config.server().maxConnections(), tlsListener != null ? tlsListener : http);
+                        config.server().maxConnections(), (int) config.server().tcpKeepAlive().toSeconds(),
+                        tlsListener != null ? tlsListener : http);
                 ProxyServer server = new ProxyServer(acceptor, worker, sessions, router, plugins, config.server(),
                         tlsListener);
                 logRules(config);

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xnio.ChannelListener;
@@ -44,6 +45,9 @@ public final class PerThreadAcceptor implements Closeable {
     private static final int ACCEPTS_PER_EVENT = 16;
     /** How long a thread stops accepting after a failed accept (usually: out of file descriptors). */
     private static final long BACK_OFF_MILLIS = 100;
+    /** After the idle time, keep-alive probes go this often, and this many unanswered ones end the connection. */
+    private static final int KEEP_ALIVE_INTERVAL_SECONDS = 15;
+    private static final int KEEP_ALIVE_PROBES = 4;
     /** At most one "connection limit reached" warning per thread in this time. */
     private static final long LIMIT_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -62,9 +66,14 @@ public final class PerThreadAcceptor implements Closeable {
      * @param maxConnections how many accepted connections may be open at once (0: no limit), shared evenly by the
      *                       threads (each share rounded up); a thread at its share stops accepting until one of
      *                       its connections closes, and new ones wait in the kernel's backlog meanwhile
+     * @param keepAliveIdleSeconds after how long without a packet from a client the kernel starts probing it with
+     *                       TCP keep-alives ({@value #KEEP_ALIVE_PROBES} probes {@value #KEEP_ALIVE_INTERVAL_SECONDS} s
+     *                       apart, then the connection fails as if reset), so a client that vanished without a
+     *                       FIN (switched off, out of coverage) does not hold its connection for ever; 0: none
      */
     public static PerThreadAcceptor start(XnioWorker worker, InetSocketAddress bind, int backlog, int maxConnections,
-                                          ChannelListener<? super StreamConnection> openListener) throws IOException {
+                                          int keepAliveIdleSeconds, ChannelListener<? super StreamConnection> openListener)
+            throws IOException {
         if (!(worker instanceof NioXnioWorker nio)) {
             throw new IllegalArgumentException("needs XNIO's NIO worker, got " + worker.getClass().getName());
         }
@@ -73,6 +82,9 @@ public final class PerThreadAcceptor implements Closeable {
         }
         if (maxConnections < 0) {
             throw new IllegalArgumentException("maxConnections must be 0 (no limit) or more, got " + maxConnections);
+        }
+        if (keepAliveIdleSeconds < 0) {
+            throw new IllegalArgumentException("keepAliveIdleSeconds must be 0 (none) or more, got " + keepAliveIdleSeconds);
         }
         InetSocketAddress address = claim(bind);
         List<Listener> listeners = new ArrayList<>();
@@ -85,18 +97,32 @@ public final class PerThreadAcceptor implements Closeable {
                     channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                     channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
                     channel.configureBlocking(false);
+                    if (keepAliveIdleSeconds > 0) {
+                        keepAliveTimings(channel, keepAliveIdleSeconds);
+                    }
                     channel.bind(address, backlog);
                 } catch (IOException | RuntimeException e) {
                     IoUtils.safeClose(channel);
                     throw e;
                 }
-                listeners.add(register(thread, channel, share, openListener));
+                listeners.add(register(thread, channel, share, keepAliveIdleSeconds > 0, openListener));
             }
         } catch (IOException | RuntimeException e) {
             listeners.forEach(Listener::close);
             throw e;
         }
         return new PerThreadAcceptor(List.copyOf(listeners), address);
+    }
+
+    /** Accepted sockets inherit these from the listener: no extra calls per connection. */
+    private static void keepAliveTimings(ServerSocketChannel channel, int idleSeconds) throws IOException {
+        try {
+            channel.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, idleSeconds);
+            channel.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, KEEP_ALIVE_INTERVAL_SECONDS);
+            channel.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, KEEP_ALIVE_PROBES);
+        } catch (UnsupportedOperationException e) {
+            log.warn("this platform does not let TCP keep-alive timings be set; its defaults apply (often 2 hours idle)");
+        }
     }
 
     /**
@@ -119,12 +145,13 @@ public final class PerThreadAcceptor implements Closeable {
     }
 
     private static Listener register(WorkerThread thread, ServerSocketChannel channel, int maxConnections,
-                                     ChannelListener<? super StreamConnection> openListener) throws IOException {
+                                     boolean keepAlive, ChannelListener<? super StreamConnection> openListener)
+            throws IOException {
         CompletableFuture<Listener> registered = new CompletableFuture<>();
         thread.execute(() -> {
             try {
                 SelectionKey key = thread.registerChannel(channel);
-                Listener listener = new Listener(thread, key, channel, maxConnections, openListener);
+                Listener listener = new Listener(thread, key, channel, maxConnections, keepAlive, openListener);
                 key.attach(listener);
                 listener.resume(SelectionKey.OP_ACCEPT);
                 registered.complete(listener);
@@ -162,6 +189,7 @@ public final class PerThreadAcceptor implements Closeable {
     private static final class Listener extends NioHandle {
         private final ServerSocketChannel channel;
         private final int maxConnections;
+        private final boolean keepAlive;
         private final ChannelListener<? super StreamConnection> openListener;
         /** Accepted here and not closed yet; connections may be closed from any thread. */
         private final AtomicInteger open = new AtomicInteger();
@@ -170,10 +198,11 @@ public final class PerThreadAcceptor implements Closeable {
         private long lastLimitWarning = System.nanoTime() - LIMIT_WARNING_INTERVAL_NANOS;
 
         Listener(WorkerThread thread, SelectionKey key, ServerSocketChannel channel, int maxConnections,
-                 ChannelListener<? super StreamConnection> openListener) {
+                 boolean keepAlive, ChannelListener<? super StreamConnection> openListener) {
             super(thread, key);
             this.channel = channel;
             this.maxConnections = maxConnections;
+            this.keepAlive = keepAlive;
             this.openListener = openListener;
         }
 
@@ -206,6 +235,9 @@ public final class PerThreadAcceptor implements Closeable {
             try {
                 accepted.configureBlocking(false);
                 accepted.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                if (keepAlive) {
+                    accepted.setOption(StandardSocketOptions.SO_KEEPALIVE, true); // not inherited, unlike the timings
+                }
                 connection = new NioSocketStreamConnection(thread, thread.registerChannel(accepted), onClosed);
             } catch (IOException | RuntimeException e) {
                 IoUtils.safeClose(accepted);

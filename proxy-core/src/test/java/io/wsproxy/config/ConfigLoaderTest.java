@@ -303,6 +303,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void tcpKeepAliveIsOnByDefaultWholeSecondsOrOff() {
+        java.util.function.Function<String, ServerConfig> server = fields -> ConfigLoader.parse(
+                "server: { " + fields + " }\nrules:\n  - { name: a, pattern: x }\n", java.nio.file.Path.of("r.yaml")).server();
+        assertEquals(java.time.Duration.ofMinutes(5), server.apply("").tcpKeepAlive());
+        assertEquals(java.time.Duration.ofSeconds(90), server.apply("tcpKeepAlive: 90s").tcpKeepAlive());
+        assertEquals(java.time.Duration.ZERO, server.apply("tcpKeepAlive: 0").tcpKeepAlive());
+        assertEquals(java.time.Duration.ofSeconds(90), server.apply("tcpKeepAlive: 90s").withPort(1).tcpKeepAlive());
+        for (String bad : new String[] {"1500ms", "500ms", "32768s", "10h", "-1"}) {
+            ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                    "server:\n  tcpKeepAlive: " + bad + "\nrules:\n  - { name: a, pattern: x }\n",
+                    java.nio.file.Path.of("rules.yaml")));
+            assertTrue(e.getMessage().startsWith("rules.yaml:2: server.tcpKeepAlive: "), e.getMessage());
+        }
+        assertEquals("rules.yaml:2: server.tcpKeepAlive: expected 0 (off) or whole seconds from 1s to 32767s, got 1500 ms",
+                org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+                        "server:\n  tcpKeepAlive: 1500ms\nrules:\n  - { name: a, pattern: x }\n",
+                        java.nio.file.Path.of("rules.yaml"))).getMessage());
+    }
+
+    @Test
     void targetSchemeIsReadCaseInsensitivelyAndKeptLowerCase() {
         Rule rule = ConfigLoader.parse("rules:\n  - { name: a, pattern: x, target: \"HTTPS://example.com:8443/base\" }\n",
                 java.nio.file.Path.of("r.yaml")).rules().get(0);

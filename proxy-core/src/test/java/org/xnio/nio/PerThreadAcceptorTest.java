@@ -52,7 +52,7 @@ class PerThreadAcceptorTest {
         Set<Thread> acceptingThreads = ConcurrentHashMap.newKeySet();
         Set<String> misplaced = ConcurrentHashMap.newKeySet();
         CountDownLatch opened = new CountDownLatch(connections);
-        try (PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker, ANY_PORT, 128, 0, (StreamConnection c) -> {
+        try (PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker, ANY_PORT, 128, 0, 0, (StreamConnection c) -> {
             acceptingThreads.add(Thread.currentThread());
             if (c.getIoThread() != Thread.currentThread()) {
                 misplaced.add(c.getIoThread().getName() + " vs " + Thread.currentThread().getName());
@@ -77,7 +77,7 @@ class PerThreadAcceptorTest {
     void atItsConnectionLimitAThreadAcceptsAgainOnlyOnceOneCloses() throws Exception {
         XnioWorker oneThread = Xnio.getInstance().createWorker(OptionMap.create(Options.WORKER_IO_THREADS, 1));
         BlockingQueue<StreamConnection> accepted = new LinkedBlockingQueue<>();
-        try (PerThreadAcceptor acceptor = PerThreadAcceptor.start(oneThread, ANY_PORT, 128, 1, accepted::add);
+        try (PerThreadAcceptor acceptor = PerThreadAcceptor.start(oneThread, ANY_PORT, 128, 1, 0, accepted::add);
              Socket first = new Socket();
              Socket second = new Socket()) {
             first.connect(acceptor.address(), 5000);
@@ -98,9 +98,9 @@ class PerThreadAcceptorTest {
 
     @Test
     void aPortAnotherAcceptorHoldsIsRefusedNotShared() throws Exception {
-        try (PerThreadAcceptor first = PerThreadAcceptor.start(worker, ANY_PORT, 128, 0, IoUtils::safeClose)) {
+        try (PerThreadAcceptor first = PerThreadAcceptor.start(worker, ANY_PORT, 128, 0, 0, IoUtils::safeClose)) {
             assertThrows(BindException.class,
-                    () -> PerThreadAcceptor.start(worker, first.address(), 128, 0, IoUtils::safeClose).close());
+                    () -> PerThreadAcceptor.start(worker, first.address(), 128, 0, 0, IoUtils::safeClose).close());
         }
     }
 
@@ -109,13 +109,13 @@ class PerThreadAcceptorTest {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), taken.getLocalPort());
             assertThrows(BindException.class,
-                    () -> PerThreadAcceptor.start(worker, address, 128, 0, IoUtils::safeClose).close());
+                    () -> PerThreadAcceptor.start(worker, address, 128, 0, 0, IoUtils::safeClose).close());
         }
     }
 
     @Test
     void closeReleasesThePort() throws Exception {
-        PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker, ANY_PORT, 128, 0, IoUtils::safeClose);
+        PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker, ANY_PORT, 128, 0, 0, IoUtils::safeClose);
         InetSocketAddress address = acceptor.address();
         acceptor.close();
         // the sockets close once each selector has woken up and dropped their keys: retry, bounded

@@ -197,8 +197,12 @@ public final class ProxyServer implements AutoCloseable {
                     .getMap());
             try {
                 UpstreamTls tls = new UpstreamTls(xnio, upstreamTls);
-                UpstreamDialer dialer = new UpstreamDialer(pool, tls,
-                        OptionMap.builder().set(Options.TCP_NODELAY, true).getMap());
+                // upstreams get keep-alive too, at the system's timings (Linux: 2 hours idle; XNIO sets no others):
+                // an upstream host gone without a word cannot hold a silent session for ever
+                UpstreamDialer dialer = new UpstreamDialer(pool, tls, OptionMap.builder()
+                        .set(Options.TCP_NODELAY, true)
+                        .set(Options.KEEP_ALIVE, !config.server().tcpKeepAlive().isZero())
+                        .getMap());
                 OpenSessions sessions = new OpenSessions();
                 RawUpgradeDialer rawDialer = new RawUpgradeDialer(dialer, pool);
                 ProxyMetrics metrics = new ProxyMetrics(sessions::count);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wsproxy.testing.KernelSockets;
 import io.wsproxy.testing.TestProxy;
 import java.io.IOException;
 import java.io.InputStream;
@@ -133,41 +134,19 @@ class ClientLimitsTest {
         try (TestProxy proxy = TestProxy.startWithServer("tcpKeepAlive: 90s", NO_MATCH);
              Socket client = connect(proxy)) {
             answered(client); // the proxy has accepted it: the socket is set up
-            String timer = proxySideTimer(proxy.server().port(), client.getLocalPort());
-            assertTrue(timer.startsWith("02:"), "no keep-alive timer on the proxy's socket: " + timer);
-            long seconds = Long.parseLong(timer.substring(3), 16) / USER_HZ;
-            assertTrue(seconds > 60 && seconds <= 90, "keep-alive due in " + seconds + " s");
+            KernelSockets.Timer timer = KernelSockets.timer(proxy.server().port(), client.getLocalPort());
+            assertEquals(KernelSockets.KEEP_ALIVE_TIMER, timer.kind(), "no keep-alive timer on the proxy's socket");
+            assertTrue(timer.seconds() > 60 && timer.seconds() <= 90, "keep-alive due in " + timer.seconds() + " s");
         }
         try (TestProxy proxy = TestProxy.startWithServer("tcpKeepAlive: 0", NO_MATCH);
              Socket client = connect(proxy)) {
             answered(client);
-            assertTrue(proxySideTimer(proxy.server().port(), client.getLocalPort()).startsWith("00:"));
+            assertEquals(KernelSockets.NO_TIMER, KernelSockets.timer(proxy.server().port(), client.getLocalPort()).kind());
         }
     }
 
     private static void answered(Socket client) throws IOException {
         send(client, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
         assertTrue(io.wsproxy.testing.RawHttp.readHead(client.getInputStream()).startsWith("HTTP/1.1 404"));
-    }
-
-    /** Linux reports its socket timers in USER_HZ ticks, 100 a second on every architecture the JDK runs on. */
-    private static final long USER_HZ = 100;
-
-    /**
-     * The kernel's timer on the proxy's end of a connection ({@code tr:tm->when} in /proc/net/tcp: 02 is the
-     * keep-alive timer, 00 none), found by the two ports.
-     */
-    private static String proxySideTimer(int proxyPort, int clientPort) throws IOException {
-        String local = String.format(Locale.ROOT, ":%04X", proxyPort);
-        String remote = String.format(Locale.ROOT, ":%04X", clientPort);
-        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of(table))) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length > 5 && f[1].endsWith(local) && f[2].endsWith(remote) && f[3].equals("01")) {
-                    return f[5];
-                }
-            }
-        }
-        throw new AssertionError("no established socket from port " + proxyPort + " to " + clientPort);
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.undertow.util.HeaderMap;
 import io.wsproxy.testing.EchoBackend;
+import io.wsproxy.testing.KernelSockets;
 import io.wsproxy.testing.Stall;
 import io.wsproxy.testing.TestProxy;
 import io.wsproxy.testing.WsClient;
@@ -43,6 +44,16 @@ class RelayTest {
     static String rule(String name, String pattern, String target, String rewrite, String extra) {
         return "  - name: " + name + "\n    pattern: \"" + pattern + "\"\n    target: \"" + target + "\"\n"
                 + (rewrite.isEmpty() ? "" : "    rewrite: \"" + rewrite + "\"\n") + extra;
+    }
+
+    @Test
+    void theUpstreamSocketUsesTcpKeepAlive() throws Exception {
+        try (WsClient client = WsClient.connect(proxy.ws("/ws/chat"))) {
+            client.sendText("hello");
+            assertEquals("hello", client.nextText());
+            KernelSockets.Timer timer = KernelSockets.timer(0, backend.port());
+            assertEquals(KernelSockets.KEEP_ALIVE_TIMER, timer.kind(), "the proxy's upstream socket has no keep-alive");
+        }
     }
 
     @Test

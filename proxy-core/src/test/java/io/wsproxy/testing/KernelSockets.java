@@ -1,0 +1,42 @@
+package io.wsproxy.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** What Linux says about an established TCP socket on this machine (/proc/net/tcp and tcp6). */
+public final class KernelSockets {
+    /** Linux reports socket timers in USER_HZ ticks, 100 a second on every architecture the JDK runs on. */
+    private static final long USER_HZ = 100;
+    /** The {@code tr} field: the keep-alive timer is armed. */
+    public static final String KEEP_ALIVE_TIMER = "02";
+    public static final String NO_TIMER = "00";
+
+    private KernelSockets() {
+    }
+
+    /** A socket's timer: which one ({@code tr}) and when it fires. */
+    public record Timer(String kind, long seconds) {
+    }
+
+    /**
+     * The timer of the established socket from {@code localPort} to {@code remotePort}; {@code localPort} 0 takes
+     * any, for a connection whose local port the test does not know (there must be one only).
+     */
+    public static Timer timer(int localPort, int remotePort) throws IOException {
+        String local = String.format(Locale.ROOT, ":%04X", localPort);
+        String remote = String.format(Locale.ROOT, ":%04X", remotePort);
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 5 && (localPort == 0 || f[1].endsWith(local)) && f[2].endsWith(remote)
+                        && f[3].equals("01")) {
+                    String[] timer = f[5].split(":");
+                    return new Timer(timer[0], Long.parseLong(timer[1], 16) / USER_HZ);
+                }
+            }
+        }
+        throw new AssertionError("no established socket from port " + localPort + " to " + remotePort);
+    }
+}

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.wsproxy.testing.LoopbackWireMock;
 import io.wsproxy.testing.TestProxy;
 import java.io.IOException;
 import java.io.InputStream;
@@ -175,9 +175,7 @@ class HttpBodyFailuresTest {
 
     @Test
     void bodiesThatKeepMovingOutlastBothTimeouts() throws Exception {
-        WireMockServer backend = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1")
-                .dynamicPort());
-        backend.start();
+        WireMockServer backend = LoopbackWireMock.start();
         try (TestProxy patient = TestProxy.startWithServer("bodyTimeout: 500ms, responseTimeout: 300ms",
                 rule(backend.port()))) {
             // 20 chunks over 1.6 s: a byte every 80 ms or so, the whole well past either timeout

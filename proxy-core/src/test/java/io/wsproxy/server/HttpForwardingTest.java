@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.wsproxy.testing.LoopbackWireMock;
 import io.wsproxy.testing.RawHttp;
 import io.wsproxy.testing.TestProxy;
 import java.io.InputStream;
@@ -39,8 +39,7 @@ class HttpForwardingTest {
 
     @BeforeEach
     void start() throws Exception {
-        backend = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
-        backend.start();
+        backend = LoopbackWireMock.start();
         backend.stubFor(any(urlPathMatching("/api/.*")).willReturn(aResponse().withStatus(200)
                 .withHeader("X-Backend", "yes").withHeader("Keep-Alive", "timeout=5").withBody("from backend")));
         proxy = TestProxy.start("""

@@ -11,9 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.wsproxy.config.ConfigException;
+import io.wsproxy.testing.LoopbackWireMock;
 import io.wsproxy.testing.RawHttp;
 import io.wsproxy.testing.TestProxy;
 import io.wsproxy.testing.TestTls;
@@ -54,8 +54,7 @@ class ListenerTlsTest {
 
     @BeforeEach
     void start() throws Exception {
-        backend = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
-        backend.start();
+        backend = LoopbackWireMock.start();
         backend.stubFor(any(urlPathMatching("/api/.*")).willReturn(aResponse().withStatus(200).withBody("from backend")));
         proxy = TestProxy.startWithServer(TestTls.get().serverFields(dir) + ", keepAliveTimeout: 500ms",
                 RULES.formatted(backend.port()));

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.wsproxy.testing.LoopbackWireMock;
 import io.wsproxy.testing.TestProxy;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,8 +27,7 @@ class MetricsTest {
 
     @BeforeEach
     void start() throws Exception {
-        backend = new WireMockServer(WireMockConfiguration.options().bindAddress("127.0.0.1").dynamicPort());
-        backend.start();
+        backend = LoopbackWireMock.start();
         backend.stubFor(any(urlPathMatching("/.*")).willReturn(aResponse().withStatus(200).withBody("12345")));
         proxy = TestProxy.startWithServer("metricsPath: /wsproxy/metrics", """
                   - name: "api \\"v1\\""

@@ -13,10 +13,16 @@ import java.util.function.IntSupplier;
 /**
  * Counters of what the access log records, in Prometheus' text format at {@code server.metricsPath}: plain HTTP
  * requests by rule, status and outcome, WebSocket sessions by rule and the side that closed them, body and
- * message bytes each way, and the sessions open now. Fed once per request and per closed session, never per
- * message.
+ * message bytes each way, and the sessions open now; with TLS on the listener, how its handshakes ended. Fed once
+ * per request, per closed session and per handshake, never per message.
  */
 final class ProxyMetrics {
+    static final String TLS_COMPLETED = "completed";
+    /** Begun (a ClientHello arrived) and never completed. */
+    static final String TLS_FAILED = "failed";
+    /** Not TLS at all: a plain HTTP request on the TLS port. */
+    static final String TLS_PLAIN_HTTP = "plain_http";
+
     private record Request(String rule, int status, String outcome) {
     }
 
@@ -30,9 +36,17 @@ final class ProxyMetrics {
     private final Map<Session, LongAdder> sessions = new ConcurrentHashMap<>();
     private final Map<Bytes, LongAdder> bytes = new ConcurrentHashMap<>();
     private final IntSupplier openSessions;
+    /** Null when the listener is plain TCP: no handshakes to count. */
+    private final Map<String, LongAdder> tlsHandshakes;
 
-    ProxyMetrics(IntSupplier openSessions) {
+    ProxyMetrics(IntSupplier openSessions, boolean tlsListener) {
         this.openSessions = openSessions;
+        this.tlsHandshakes = tlsListener ? Map.of(TLS_COMPLETED, new LongAdder(), TLS_FAILED, new LongAdder(),
+                TLS_PLAIN_HTTP, new LongAdder()) : null;
+    }
+
+    void tlsHandshake(String outcome) {
+        tlsHandshakes.get(outcome).increment();
     }
 
     void count(HttpAccessLogEntry e) {
@@ -82,6 +96,12 @@ final class ProxyMetrics {
                 + "have ended, by kind, rule and direction.");
         sorted(bytes, b -> "kind=\"" + b.kind() + "\",rule=\"" + escape(b.rule()) + "\",direction=\""
                 + b.direction() + "\"").forEach((labels, n) -> sample(out, "wsproxy_bytes_total", labels, n));
+        if (tlsHandshakes != null) {
+            header(out, "wsproxy_tls_handshakes_total", "counter", "TLS handshakes on the listener, by outcome "
+                    + "(failed: begun and not completed; plain_http: a plain request answered 400).");
+            sorted(tlsHandshakes, outcome -> "outcome=\"" + outcome + "\"")
+                    .forEach((labels, n) -> sample(out, "wsproxy_tls_handshakes_total", labels, n));
+        }
         return out.toString();
     }
 

@@ -205,7 +205,7 @@ public final class ProxyServer implements AutoCloseable {
                         .getMap());
                 OpenSessions sessions = new OpenSessions();
                 RawUpgradeDialer rawDialer = new RawUpgradeDialer(dialer, pool);
-                ProxyMetrics metrics = new ProxyMetrics(sessions::count);
+                ProxyMetrics metrics = new ProxyMetrics(sessions::count, config.server().tls() != null);
                 AccessLog accessLog = new AccessLog(accessLogListener, httpAccessLogListener, metrics);
                 CoreServices services = new CoreServices(worker, pool, rawDialer, new WebSocketDialer(rawDialer, pool),
                         accessLog, sessions);
@@ -226,7 +226,8 @@ public final class ProxyServer implements AutoCloseable {
                         .getMap());
                 http.setRootHandler(router);
                 TlsOpenListener tlsListener = config.server().tls() == null ? null
-                        : new TlsOpenListener(xnio, config.server().tls(), config.server().keepAliveTimeout(), http);
+                        : new TlsOpenListener(xnio, config.server().tls(), config.server().keepAliveTimeout(), metrics,
+                        http);
                 PerThreadAcceptor acceptor = PerThreadAcceptor.start(worker,
                         new InetSocketAddress(config.server().host(), config.server().port()), 4096,
                         config.server().maxConnections(), (int) config.server().tcpKeepAlive().toSeconds(),

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,7 @@ class ListenerTlsTest {
     void start() throws Exception {
         backend = LoopbackWireMock.start();
         backend.stubFor(any(urlPathMatching("/api/.*")).willReturn(aResponse().withStatus(200).withBody("from backend")));
-        proxy = TestProxy.startWithServer(TestTls.get().serverFields(dir) + ", keepAliveTimeout: 500ms",
+        proxy = TestProxy.startWithServer(TestTls.get().serverFields(dir) + ", keepAliveTimeout: 500ms, metricsPath: /metrics",
                 RULES.formatted(backend.port()));
     }
 
@@ -129,6 +130,38 @@ class ListenerTlsTest {
         assertEquals("server.tls.key", e.field());
         assertEquals(200, trusting(renewed.client()).send(HttpRequest.newBuilder(proxy.https("/api/a")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    @Test
+    void everyHandshakesOutcomeIsCounted() throws Exception {
+        // completed, then closed by the client: a completed handshake, not a failed one
+        try (SSLSocket tls = (SSLSocket) TestTls.get().client().getSocketFactory().createSocket("localhost",
+                proxy.server().port())) {
+            tls.setSoTimeout(RawHttp.READ_TIMEOUT_MS);
+            tls.startHandshake();
+            tls.shutdownOutput();
+            assertEquals(-1, tls.getInputStream().read()); // the proxy has closed its end
+        }
+        assertThrows(SSLHandshakeException.class, () -> trusting(TestTls.generate().client()).send(
+                HttpRequest.newBuilder(proxy.https("/api/a")).build(), HttpResponse.BodyHandlers.ofString()));
+        try (Socket socket = RawHttp.connect(proxy)) {
+            RawHttp.send(socket, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.readToEnd(socket.getInputStream());
+        }
+        try (Socket silent = RawHttp.connect(proxy)) {
+            assertEquals(-1, readUntilEnd(silent.getInputStream())); // closed at keepAliveTimeout, and not counted
+        }
+        // the refused handshake is counted when the proxy closes its socket, which the client need not wait for
+        HttpClient client = trusting(TestTls.get().client());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String metrics;
+        do {
+            metrics = client.send(HttpRequest.newBuilder(proxy.https("/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } while (!metrics.contains("outcome=\"failed\"} 1") && System.nanoTime() < deadline);
+        assertTrue(metrics.contains("wsproxy_tls_handshakes_total{outcome=\"completed\"} 2\n"), metrics);
+        assertTrue(metrics.contains("wsproxy_tls_handshakes_total{outcome=\"failed\"} 1\n"), metrics);
+        assertTrue(metrics.contains("wsproxy_tls_handshakes_total{outcome=\"plain_http\"} 1\n"), metrics);
     }
 
     /** Reads and drops whatever comes (a TLS alert, say) until the end; fails on the read timeout. */

@@ -31,13 +31,15 @@ import javax.net.ssl.SSLContext;
  * A server certificate chain and its private key from PEM files, as nginx's {@code ssl_certificate} and
  * {@code ssl_certificate_key} take them (one file may hold both), made into a TLS context for the listener.
  * Keys: PKCS#8 ({@code BEGIN PRIVATE KEY}, what OpenSSL 3 and certbot write) and RSA's PKCS#1 ({@code BEGIN RSA
- * PRIVATE KEY}); encrypted keys and SEC1 EC keys are refused with the OpenSSL command that converts them.
+ * PRIVATE KEY}); encrypted keys (either form) and SEC1 EC keys are refused with the OpenSSL command that converts them.
  */
 final class PemCredentials {
     /** Certificate and key files are small; anything larger is not one. */
     private static final long MAX_FILE_BYTES = 1 << 20;
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)\\s*-----END \\1-----");
+    private static final Pattern BLOCK = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \\1-----",
+            Pattern.DOTALL);
+    /** RFC 1421 headers before a block's base64, as OpenSSL writes them over a legacy encrypted key. */
+    private static final Pattern HEADERS = Pattern.compile("\\A\\s*(?:[A-Za-z-]+:[^\\n]*\\n)+");
     /** DER of PKCS#8's AlgorithmIdentifier for rsaEncryption (1.2.840.113549.1.1.1, NULL parameters). */
     private static final byte[] RSA_ALGORITHM = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86,
             (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
@@ -104,10 +106,12 @@ final class PemCredentials {
                 case "PRIVATE KEY":
                     return pkcs8(file, block.der);
                 case "RSA PRIVATE KEY":
+                    if (block.encrypted) {
+                        throw encrypted(file);
+                    }
                     return pkcs8(file, rsaPkcs1ToPkcs8(block.der));
                 case "ENCRYPTED PRIVATE KEY":
-                    throw new Problem(true, file + ": the key is encrypted; write it unencrypted, readable by the proxy "
-                            + "only: openssl pkcs8 -in " + file + " -out <new file>");
+                    throw encrypted(file);
                 case "EC PRIVATE KEY":
                     throw new Problem(true, file + ": SEC1 EC keys are not read; convert it to PKCS#8: "
                             + "openssl pkcs8 -topk8 -nocrypt -in " + file + " -out <new file>");
@@ -116,6 +120,12 @@ final class PemCredentials {
             }
         }
         throw new Problem(true, file + ": no private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----) in it");
+    }
+
+    /** The proxy starts unattended: no one is there to type a passphrase. */
+    private static Problem encrypted(Path file) {
+        return new Problem(true, file + ": the key is encrypted; write it unencrypted, readable by the proxy only: "
+                + "openssl pkey -in " + file + " -out <new file>");
     }
 
     private static PrivateKey pkcs8(Path file, byte[] der) throws Problem {
@@ -202,7 +212,25 @@ final class PemCredentials {
         }
     }
 
-    private record Block(String type, byte[] der) {
+    /** @param encrypted the block's headers say so (Proc-Type: 4,ENCRYPTED) */
+    private record Block(String type, byte[] der, boolean encrypted) {
+    }
+
+    /** The bytes of base64 text broken into lines; null when it is not that (the MIME decoder skips strangers). */
+    private static byte[] base64(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean valid = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+'
+                    || c == '/' || c == '=' || Character.isWhitespace(c);
+            if (!valid) {
+                return null;
+            }
+        }
+        try {
+            return Base64.getMimeDecoder().decode(text.strip());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private static List<Block> blocks(Path file, boolean keyFile) throws Problem {
@@ -222,11 +250,18 @@ final class PemCredentials {
         List<Block> blocks = new ArrayList<>();
         Matcher m = BLOCK.matcher(text);
         while (m.find()) {
-            try {
-                blocks.add(new Block(m.group(1), Base64.getMimeDecoder().decode(m.group(2))));
-            } catch (IllegalArgumentException e) {
+            String body = m.group(2);
+            Matcher headers = HEADERS.matcher(body);
+            boolean encrypted = false;
+            if (headers.find()) {
+                encrypted = headers.group().contains("ENCRYPTED");
+                body = body.substring(headers.end());
+            }
+            byte[] der = base64(body);
+            if (der == null) {
                 throw new Problem(keyFile, file + ": the " + m.group(1) + " block is not valid base64");
             }
+            blocks.add(new Block(m.group(1), der, encrypted));
         }
         if (blocks.isEmpty()) {
             throw new Problem(keyFile, file + ": not a PEM file (no -----BEGIN ...----- block)");

@@ -110,9 +110,16 @@ class TlsConfigTest {
         TestTls.get().writePem(dir);
         Files.writeString(dir.resolve("encrypted.key"), TestTls.pem("ENCRYPTED PRIVATE KEY", new byte[] {1, 2, 3}));
         assertTrue(failure("localhost.crt", "encrypted.key").problem().contains("the key is encrypted; write it "
-                + "unencrypted, readable by the proxy only: openssl pkcs8 -in "));
+                + "unencrypted, readable by the proxy only: openssl pkey -in "));
         Files.writeString(dir.resolve("sec1.key"), TestTls.pem("EC PRIVATE KEY", new byte[] {1, 2, 3}));
         assertTrue(failure("localhost.crt", "sec1.key").problem().contains("openssl pkcs8 -topk8 -nocrypt -in "));
+        // OpenSSL 1.x's legacy encryption of a PKCS#1 key: headers inside the block
+        Files.writeString(dir.resolve("legacy.key"), "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
+                + "DEK-Info: AES-256-CBC,0011223344556677\n\nAQID\n-----END RSA PRIVATE KEY-----\n");
+        assertTrue(failure("localhost.crt", "legacy.key").problem().contains("the key is encrypted; write it "
+                + "unencrypted, readable by the proxy only: openssl pkey -in "));
+        Files.writeString(dir.resolve("garbled.key"), "-----BEGIN PRIVATE KEY-----\nno*base64\n-----END PRIVATE KEY-----\n");
+        assertTrue(failure("localhost.crt", "garbled.key").problem().endsWith("the PRIVATE KEY block is not valid base64"));
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.wsproxy.config;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,8 +29,9 @@ import javax.net.ssl.SSLContext;
 /**
  * A server certificate chain and its private key from PEM files, as nginx's {@code ssl_certificate} and
  * {@code ssl_certificate_key} take them (one file may hold both), made into a TLS context for the listener.
- * Keys: PKCS#8 ({@code BEGIN PRIVATE KEY}, what OpenSSL 3 and certbot write) and RSA's PKCS#1 ({@code BEGIN RSA
- * PRIVATE KEY}); encrypted keys (either form) and SEC1 EC keys are refused with the OpenSSL command that converts them.
+ * Keys: PKCS#8 ({@code BEGIN PRIVATE KEY}, what OpenSSL 3 and certbot write), RSA's PKCS#1 ({@code BEGIN RSA
+ * PRIVATE KEY}) and SEC1 ({@code BEGIN EC PRIVATE KEY}); encrypted keys are refused with the OpenSSL command that
+ * writes them unencrypted.
  */
 final class PemCredentials {
     /** Certificate and key files are small; anything larger is not one. */
@@ -40,9 +40,6 @@ final class PemCredentials {
             Pattern.DOTALL);
     /** RFC 1421 headers before a block's base64, as OpenSSL writes them over a legacy encrypted key. */
     private static final Pattern HEADERS = Pattern.compile("\\A\\s*(?:[A-Za-z-]+:[^\\n]*\\n)+");
-    /** DER of PKCS#8's AlgorithmIdentifier for rsaEncryption (1.2.840.113549.1.1.1, NULL parameters). */
-    private static final byte[] RSA_ALGORITHM = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86,
-            (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
     private static final List<String> KEY_ALGORITHMS = List.of("RSA", "EC", "EdDSA", "RSASSA-PSS");
 
     /** What is wrong with one of the two files: the loader turns it into an error at that file's line. */
@@ -109,17 +106,24 @@ final class PemCredentials {
                     if (block.encrypted) {
                         throw encrypted(file);
                     }
-                    return pkcs8(file, rsaPkcs1ToPkcs8(block.der));
+                    return pkcs8(file, Pkcs8Keys.fromRsaPkcs1(block.der));
                 case "ENCRYPTED PRIVATE KEY":
                     throw encrypted(file);
                 case "EC PRIVATE KEY":
-                    throw new Problem(true, file + ": SEC1 EC keys are not read; convert it to PKCS#8: "
-                            + "openssl pkcs8 -topk8 -nocrypt -in " + file + " -out <new file>");
+                    if (block.encrypted) {
+                        throw encrypted(file);
+                    }
+                    try {
+                        return pkcs8(file, Pkcs8Keys.fromSec1(block.der));
+                    } catch (IllegalArgumentException e) {
+                        throw new Problem(true, file + ": not a valid EC key (" + e.getMessage() + "); convert it to "
+                                + "PKCS#8: openssl pkcs8 -topk8 -nocrypt -in " + file + " -out <new file>");
+                    }
                 default:
                     // certificates and parameters may share the file; the key is what counts
             }
         }
-        throw new Problem(true, file + ": no private key (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----) in it");
+        throw new Problem(true, file + ": no private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY) in it");
     }
 
     /** The proxy starts unattended: no one is there to type a passphrase. */
@@ -138,34 +142,6 @@ final class PemCredentials {
             }
         }
         throw new Problem(true, file + ": the private key is neither an RSA, EC nor EdDSA key the JDK can read");
-    }
-
-    /** PKCS#8 around a PKCS#1 RSA key: SEQUENCE { INTEGER 0, rsaEncryption, OCTET STRING { the PKCS#1 key } }. */
-    private static byte[] rsaPkcs1ToPkcs8(byte[] pkcs1) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes(new byte[] {0x02, 0x01, 0x00});
-        body.writeBytes(RSA_ALGORITHM);
-        body.write(0x04);
-        body.writeBytes(derLength(pkcs1.length));
-        body.writeBytes(pkcs1);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0x30);
-        out.writeBytes(derLength(body.size()));
-        out.writeBytes(body.toByteArray());
-        return out.toByteArray();
-    }
-
-    private static byte[] derLength(int n) {
-        if (n < 0x80) {
-            return new byte[] {(byte) n};
-        }
-        if (n < 0x100) {
-            return new byte[] {(byte) 0x81, (byte) n};
-        }
-        if (n < 0x10000) {
-            return new byte[] {(byte) 0x82, (byte) (n >> 8), (byte) n};
-        }
-        return new byte[] {(byte) 0x83, (byte) (n >> 16), (byte) (n >> 8), (byte) n};
     }
 
     /** Whether {@code key} is the private half of {@code publicKey}: a signature made with one checks with the other. */

@@ -55,10 +55,27 @@ class TlsConfigTest {
     void rsaKeysInPkcs1AsOlderOpensslWritesThem() throws Exception {
         TestTls rsa = TestTls.generate("RSA");
         rsa.writePem(dir);
-        Files.writeString(dir.resolve("pkcs1.key"), TestTls.pem("RSA PRIVATE KEY", pkcs1Of(rsa.key().getEncoded())));
+        Files.writeString(dir.resolve("pkcs1.key"), TestTls.pem("RSA PRIVATE KEY", innerKeyOf(rsa.key().getEncoded())));
         assertEquals(rsa.certificate(), load("localhost.crt", "pkcs1.key").server().tls().leaf());
         // and the same key as PKCS#8
         assertEquals(rsa.certificate(), load("localhost.crt", "localhost.key").server().tls().leaf());
+    }
+
+    @Test
+    void ecKeysInSec1AsOpensslEcparamAndAcmeShWriteThem() throws Exception {
+        TestTls.get().writePem(dir);
+        // the JDK's PKCS#8 holds a SEC1 key without its curve; OpenSSL's names it in [0]: rebuild it that way
+        byte[] inner = innerKeyOf(TestTls.get().key().getEncoded()); // 30 len 02 01 01 04 20 <32 bytes> ...
+        assertEquals(0x20, inner[6], "a P-256 private key of 32 bytes");
+        byte[] p256 = {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x03, 0x01, 0x07};
+        java.io.ByteArrayOutputStream sec1 = new java.io.ByteArrayOutputStream();
+        sec1.writeBytes(new byte[] {0x30, 0x31, 0x02, 0x01, 0x01, 0x04, 0x20});
+        sec1.write(inner, 7, 32);
+        sec1.writeBytes(new byte[] {(byte) 0xa0, 0x0a});
+        sec1.writeBytes(p256);
+        Files.writeString(dir.resolve("sec1.key"), TestTls.pem("EC PARAMETERS", p256)
+                + TestTls.pem("EC PRIVATE KEY", sec1.toByteArray()));
+        assertEquals(TestTls.get().certificate(), load("localhost.crt", "sec1.key").server().tls().leaf());
     }
 
     @Test
@@ -106,13 +123,13 @@ class TlsConfigTest {
     }
 
     @Test
-    void keysTheJdkCannotTakeAsTheyAreSayHowToConvertThem() throws Exception {
+    void encryptedAndBrokenKeysSayWhatToDo() throws Exception {
         TestTls.get().writePem(dir);
         Files.writeString(dir.resolve("encrypted.key"), TestTls.pem("ENCRYPTED PRIVATE KEY", new byte[] {1, 2, 3}));
         assertTrue(failure("localhost.crt", "encrypted.key").problem().contains("the key is encrypted; write it "
                 + "unencrypted, readable by the proxy only: openssl pkey -in "));
-        Files.writeString(dir.resolve("sec1.key"), TestTls.pem("EC PRIVATE KEY", new byte[] {1, 2, 3}));
-        assertTrue(failure("localhost.crt", "sec1.key").problem().contains("openssl pkcs8 -topk8 -nocrypt -in "));
+        Files.writeString(dir.resolve("broken-sec1.key"), TestTls.pem("EC PRIVATE KEY", new byte[] {1, 2, 3}));
+        assertTrue(failure("localhost.crt", "broken-sec1.key").problem().contains("not a valid EC key"));
         // OpenSSL 1.x's legacy encryption of a PKCS#1 key: headers inside the block
         Files.writeString(dir.resolve("legacy.key"), "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
                 + "DEK-Info: AES-256-CBC,0011223344556677\n\nAQID\n-----END RSA PRIVATE KEY-----\n");
@@ -135,8 +152,8 @@ class TlsConfigTest {
         assertEquals("unknown field; allowed: certificate, key", unknown.problem());
     }
 
-    /** The PKCS#1 key inside an RSA PKCS#8 key: the content of its last element, an OCTET STRING. */
-    private static byte[] pkcs1Of(byte[] pkcs8) {
+    /** The key inside a PKCS#8 key (PKCS#1 for RSA, SEC1 for EC): the content of its last element, an OCTET STRING. */
+    private static byte[] innerKeyOf(byte[] pkcs8) {
         int i = 1 + lengthBytes(pkcs8, 1); // past the outer SEQUENCE's tag and length
         i += 3; // INTEGER 0
         i += 2 + pkcs8[i + 1]; // the AlgorithmIdentifier SEQUENCE (short form)

@@ -15,7 +15,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class ConfigLoader {
     static final List<String> TOP_LEVEL = List.of("server", "plugins", "rules");
     static final List<String> SERVER_FIELDS = List.of("port", "host", "connectTimeout", "responseTimeout",
-            "bodyTimeout", "headerTimeout", "keepAliveTimeout", "maxHeaderBytes", "maxConnections", "tcpKeepAlive", "metricsPath", "tls");
+            "bodyTimeout", "headerTimeout", "keepAliveTimeout", "maxHeaderBytes", "maxConnections", "tcpKeepAlive", "metricsPath", "tls", "upstreamCa");
     static final List<String> TLS_FIELDS = List.of("certificate", "key");
     static final List<String> PLUGINS_FIELDS = List.of("dir");
 
@@ -77,7 +77,7 @@ public final class ConfigLoader {
                 server.bytes("maxHeaderBytes", ServerConfig.DEFAULT_MAX_HEADER_BYTES, ServerConfig.MIN_MAX_HEADER_BYTES,
                         Integer.MAX_VALUE),
                 server.integer("maxConnections", ServerConfig.NO_LIMIT, 0, Integer.MAX_VALUE),
-                tcpKeepAlive(server), metricsPath, tls(file, server));
+                tcpKeepAlive(server), metricsPath, tls(file, server), upstreamCa(file, server));
     }
 
     private static java.time.Duration tcpKeepAlive(MappingReader server) {
@@ -102,6 +102,17 @@ public final class ConfigLoader {
             return PemCredentials.load(certificate, key);
         } catch (PemCredentials.Problem e) {
             throw tls.error(e.inKeyFile() ? "key" : "certificate", e.getMessage());
+        }
+    }
+
+    private static UpstreamTrust upstreamCa(Path file, MappingReader server) {
+        if (server.value("upstreamCa") == null) {
+            return null;
+        }
+        try {
+            return PemCredentials.trust(besideRulesFile(file, server, "upstreamCa"));
+        } catch (PemCredentials.Problem e) {
+            throw server.error("upstreamCa", e.getMessage());
         }
     }
 

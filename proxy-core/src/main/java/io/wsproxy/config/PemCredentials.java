@@ -25,10 +25,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A server certificate chain and its private key from PEM files, as nginx's {@code ssl_certificate} and
- * {@code ssl_certificate_key} take them (one file may hold both), made into a TLS context for the listener.
+ * {@code ssl_certificate_key} take them (one file may hold both), made into a TLS context for the listener; and a
+ * bundle of CA certificates that targets must chain to, as nginx's {@code proxy_ssl_trusted_certificate}.
  * Keys: PKCS#8 ({@code BEGIN PRIVATE KEY}, what OpenSSL 3 and certbot write), RSA's PKCS#1 ({@code BEGIN RSA
  * PRIVATE KEY}) and SEC1 ({@code BEGIN EC PRIVATE KEY}); encrypted keys are refused with the OpenSSL command that
  * writes them unencrypted.
@@ -71,6 +73,25 @@ final class PemCredentials {
                     + " in " + certificateFile);
         }
         return new TlsConfig(certificateFile, keyFile, context(key, chain), chain.get(0));
+    }
+
+    /** The certificates of a CA bundle, as the only ones that targets' certificates may chain to. */
+    static UpstreamTrust trust(Path file) throws Problem {
+        List<X509Certificate> certificates = certificates(file);
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            for (int i = 0; i < certificates.size(); i++) {
+                store.setCertificateEntry("ca" + i, certificates.get(i));
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return new UpstreamTrust(file, context, certificates.size());
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("the JDK could not make a TLS context of valid certificates", e);
+        }
     }
 
     private static List<X509Certificate> certificates(Path file) throws Problem {

@@ -17,11 +17,13 @@ import java.util.Objects;
  * {@code tcpKeepAlive}: after how long without a packet from a client the kernel starts probing it (TCP
  * keep-alive), so that a client gone without a word is noticed (zero: never); and
  * {@code metricsPath}: where the proxy answers with its metrics, before any rule (null: nowhere); {@code tls}: the
- * certificate and key the listener presents, so clients connect with https:// and wss:// (null: plain TCP).
+ * certificate and key the listener presents, so clients connect with https:// and wss:// (null: plain TCP);
+ * {@code upstreamCa}: the CAs that wss:// and https:// targets must chain to (null: the JVM's trust store).
  */
 public record ServerConfig(String host, int port, Duration connectTimeout, Duration responseTimeout,
                            Duration bodyTimeout, Duration headerTimeout, Duration keepAliveTimeout, int maxHeaderBytes,
-                           int maxConnections, Duration tcpKeepAlive, String metricsPath, TlsConfig tls) {
+                           int maxConnections, Duration tcpKeepAlive, String metricsPath, TlsConfig tls,
+                           UpstreamTrust upstreamCa) {
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
     public static final int MAX_PORT = 65535;
@@ -102,7 +104,7 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
 
     public ServerConfig(String host, int port) {
         this(host, port, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_BODY_TIMEOUT,
-                DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES, NO_LIMIT, DEFAULT_TCP_KEEP_ALIVE, null, null);
+                DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES, NO_LIMIT, DEFAULT_TCP_KEEP_ALIVE, null, null, null);
     }
 
     public static ServerConfig defaults() {
@@ -112,12 +114,12 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
     /** The same server on another port (the command line may override the file's). */
     public ServerConfig withPort(int newPort) {
         return new ServerConfig(host, newPort, connectTimeout, responseTimeout, bodyTimeout, headerTimeout,
-                keepAliveTimeout, maxHeaderBytes, maxConnections, tcpKeepAlive, metricsPath, tls);
+                keepAliveTimeout, maxHeaderBytes, maxConnections, tcpKeepAlive, metricsPath, tls, upstreamCa);
     }
 
-    /** The same server with another listener certificate (null: plain TCP). */
-    public ServerConfig withTls(TlsConfig newTls) {
+    /** The same server with the TLS material of {@code other}: what a reload re-reads rather than compares. */
+    public ServerConfig withTlsOf(ServerConfig other) {
         return new ServerConfig(host, port, connectTimeout, responseTimeout, bodyTimeout, headerTimeout,
-                keepAliveTimeout, maxHeaderBytes, maxConnections, tcpKeepAlive, metricsPath, newTls);
+                keepAliveTimeout, maxHeaderBytes, maxConnections, tcpKeepAlive, metricsPath, other.tls, other.upstreamCa);
     }
 }

@@ -9,6 +9,7 @@ import io.wsproxy.config.ConfigException;
 import io.wsproxy.config.ProxyConfig;
 import io.wsproxy.config.Rule;
 import io.wsproxy.config.ServerConfig;
+import io.wsproxy.config.UpstreamTrust;
 import io.wsproxy.plugin.PluginRegistry;
 import io.wsproxy.upstream.RawUpgradeDialer;
 import io.wsproxy.upstream.UpstreamDialer;
@@ -43,11 +44,17 @@ public final class ProxyServer implements AutoCloseable {
     private final ServerConfig serverConfig;
     /** Null when the listener is plain TCP. */
     private final TlsOpenListener tls;
+    private final UpstreamTls upstreamTls;
+    /** The targets' trust came from {@code server.upstreamCa}, so a reload re-reads it (not so when a caller set it). */
+    private final boolean upstreamTlsFromConfig;
 
     private ProxyServer(PerThreadAcceptor acceptor, XnioWorker worker, OpenSessions sessions, RequestRouter router,
-                        PluginRegistry plugins, ServerConfig serverConfig, TlsOpenListener tls) {
+                        PluginRegistry plugins, ServerConfig serverConfig, TlsOpenListener tls, UpstreamTls upstreamTls,
+                        boolean upstreamTlsFromConfig) {
         this.acceptor = acceptor;
         this.tls = tls;
+        this.upstreamTls = upstreamTls;
+        this.upstreamTlsFromConfig = upstreamTlsFromConfig;
         this.worker = worker;
         this.sessions = sessions;
         this.router = router;
@@ -76,9 +83,9 @@ public final class ProxyServer implements AutoCloseable {
      * Routes new requests by {@code config}'s rules, bound to the plugins loaded at start: all of them at once, or,
      * when a rule names an unknown plugin or options its plugin refuses, none (the {@link ConfigException} says
      * which, and the running rules stay). Requests under way and open WebSockets keep the rule they were routed
-     * by. The listener's certificate and key are read again (a renewal takes effect for new connections); the
-     * server's other settings (address, timeouts, limits, TLS on or off) are the ones it started with: when
-     * {@code config} changes them, a warning says they wait for a restart.
+     * by. The listener's certificate and key and the targets' CA bundle are read again (a renewal takes effect for
+     * new connections); the server's other settings (address, timeouts, limits, TLS on or off, a CA bundle or the
+     * JVM's) are the ones it started with: when {@code config} changes them, a warning says they wait for a restart.
      *
      * @throws ConfigException for a rule the plugins refuse
      */
@@ -88,9 +95,14 @@ public final class ProxyServer implements AutoCloseable {
         if (tls != null && server.tls() != null) {
             tls.use(server.tls());
             logTls(server);
-            server = server.withTls(serverConfig.tls());
         }
-        if (!server.equals(serverConfig)) {
+        if (upstreamTlsFromConfig && server.upstreamCa() != null) {
+            upstreamTls.use(server.upstreamCa().context());
+            logUpstreamCa(server);
+        }
+        boolean tlsSwitched = (server.tls() == null) != (serverConfig.tls() == null)
+                || (server.upstreamCa() == null) != (serverConfig.upstreamCa() == null);
+        if (tlsSwitched || !server.withTlsOf(serverConfig).equals(serverConfig)) {
             log.warn("{}: the server settings changed; they take effect when the proxy restarts", config.source());
         }
         router.replace(next);
@@ -106,6 +118,11 @@ public final class ProxyServer implements AutoCloseable {
             log.warn("TLS: the certificate in {} expired on {}: clients will refuse it", server.tls().certificate(),
                     leaf.getNotAfter().toInstant());
         }
+    }
+
+    private static void logUpstreamCa(ServerConfig server) {
+        log.info("TLS to targets: {} CA certificates from {} (instead of the JVM's)", server.upstreamCa().certificates(),
+                server.upstreamCa().file());
     }
 
     private static void logRules(ProxyConfig config) {
@@ -156,7 +173,7 @@ public final class ProxyServer implements AutoCloseable {
             return this;
         }
 
-        /** The TLS context for wss:// and https:// targets; default: the JVM's. */
+        /** The TLS context for wss:// and https:// targets; default: {@code server.upstreamCa}'s, else the JVM's. */
         public Builder upstreamTls(SSLContext context) {
             this.upstreamTls = context;
             return this;
@@ -196,7 +213,9 @@ public final class ProxyServer implements AutoCloseable {
                     .set(Options.TCP_NODELAY, true)
                     .getMap());
             try {
-                UpstreamTls tls = new UpstreamTls(xnio, upstreamTls);
+                UpstreamTrust ca = config.server().upstreamCa();
+                boolean caFromConfig = upstreamTls == null && ca != null;
+                UpstreamTls tls = new UpstreamTls(xnio, caFromConfig ? ca.context() : upstreamTls);
                 // upstreams get keep-alive too, at the system's timings (Linux: 2 hours idle; XNIO sets no others):
                 // an upstream host gone without a word cannot hold a silent session for ever
                 UpstreamDialer dialer = new UpstreamDialer(pool, tls, OptionMap.builder()
@@ -233,8 +252,11 @@ public final class ProxyServer implements AutoCloseable {
                         config.server().maxConnections(), (int) config.server().tcpKeepAlive().toSeconds(),
                         tlsListener != null ? tlsListener : http);
                 ProxyServer server = new ProxyServer(acceptor, worker, sessions, router, plugins, config.server(),
-                        tlsListener);
+                        tlsListener, tls, caFromConfig);
                 logRules(config);
+                if (caFromConfig) {
+                    logUpstreamCa(config.server());
+                }
                 if (tlsListener != null) {
                     logTls(config.server());
                 }

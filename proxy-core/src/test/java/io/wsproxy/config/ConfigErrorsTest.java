@@ -47,7 +47,7 @@ class ConfigErrorsTest {
                         "rules.yaml:2: server.port: expected a whole number from 0 to 65535, got '-1'"),
                 error("server is a list", "server: [1]\n" + RULE,
                         "rules.yaml:1: server: expected a mapping with fields port, host, connectTimeout, responseTimeout, bodyTimeout, "
-                                + "headerTimeout, keepAliveTimeout, maxHeaderBytes, maxConnections, tcpKeepAlive, metricsPath, tls, got a list"),
+                                + "headerTimeout, keepAliveTimeout, maxHeaderBytes, maxConnections, tcpKeepAlive, metricsPath, tls, upstreamCa, got a list"),
                 error("metrics path without its slash", "server:\n  metricsPath: metrics\n" + RULE,
                         "rules.yaml:2: server.metricsPath: expected a path such as /metrics (a slash first, no query, "
                                 + "no spaces), got 'metrics'"),

@@ -152,6 +152,24 @@ class TlsConfigTest {
         assertEquals("unknown field; allowed: certificate, key", unknown.problem());
     }
 
+    @Test
+    void upstreamCaIsABundleOfCertificatesBesideTheRulesFile() throws Exception {
+        TestTls.get().writePem(dir);
+        Path file = dir.resolve("rules.yaml");
+        Files.writeString(file, "server:\n  upstreamCa: localhost.crt\n" + RULES);
+        UpstreamTrust trust = ConfigLoader.load(file).server().upstreamCa();
+        assertEquals(dir.resolve("localhost.crt"), trust.file());
+        assertEquals(1, trust.certificates());
+        Files.writeString(file, "server:\n  upstreamCa: localhost.key\n" + RULES);
+        ConfigException keyOnly = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+        assertEquals(2, keyOnly.line());
+        assertEquals("server.upstreamCa", keyOnly.field());
+        assertTrue(keyOnly.problem().endsWith("no certificate (-----BEGIN CERTIFICATE-----) in it"), keyOnly.problem());
+        Files.writeString(file, "server:\n  upstreamCa: none.crt\n" + RULES);
+        assertEquals(dir.resolve("none.crt") + ": no such file",
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(file)).problem());
+    }
+
     /** The key inside a PKCS#8 key (PKCS#1 for RSA, SEC1 for EC): the content of its last element, an OCTET STRING. */
     private static byte[] innerKeyOf(byte[] pkcs8) {
         int i = 1 + lengthBytes(pkcs8, 1); // past the outer SEQUENCE's tag and length

@@ -7,6 +7,7 @@ import io.wsproxy.testing.EchoBackend;
 import io.wsproxy.testing.TestProxy;
 import io.wsproxy.testing.TestTls;
 import io.wsproxy.testing.WsClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.Set;
@@ -61,6 +62,27 @@ class RelayTlsTest {
             assertArrayEquals(data, client.nextBinary());
             client.close(4002, "done");
             assertEquals(new EchoBackend.Closed(4002, "done"), backend.nextClose());
+        }
+    }
+
+    @Test
+    void targetsOfAPrivateCaAreTrustedThroughUpstreamCaAndAReloadRereadsIt(@TempDir Path dir) throws Exception {
+        Path ca = TestTls.get().writePem(dir)[0]; // self-signed: the certificate is its own CA
+        try (EchoBackend backend = new EchoBackend(Set.of(), TestTls.get().server())) {
+            String rule = RelayTest.rule("private", "^/private$", "wss://localhost:" + backend.port(), "/", "");
+            try (TestProxy proxy = TestProxy.startWithServer("upstreamCa: '" + ca + "'", rule, new RelayPlugin());
+                 TestProxy jvmTrust = TestProxy.start(rule, new RelayPlugin())) {
+                try (WsClient client = WsClient.connect(proxy.ws("/private"))) {
+                    client.sendText("trusted");
+                    assertEquals("trusted", client.nextText());
+                }
+                assertEquals(502, WsClient.handshakeStatus(jvmTrust.ws("/private")), "the JVM's trust store knows no such CA");
+
+                // another CA in the same file: after a reload the target's certificate chains to nothing trusted
+                Files.writeString(ca, TestTls.pem("CERTIFICATE", TestTls.generate().certificate().getEncoded()));
+                proxy.reload(rule);
+                assertEquals(502, WsClient.handshakeStatus(proxy.ws("/private")));
+            }
         }
     }
 }

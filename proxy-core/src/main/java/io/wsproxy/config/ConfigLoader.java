@@ -15,7 +15,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class ConfigLoader {
     static final List<String> TOP_LEVEL = List.of("server", "plugins", "rules");
     static final List<String> SERVER_FIELDS = List.of("port", "host", "connectTimeout", "responseTimeout",
-            "bodyTimeout", "headerTimeout", "keepAliveTimeout", "maxHeaderBytes", "maxConnections", "tcpKeepAlive", "metricsPath", "tls", "upstreamCa");
+            "bodyTimeout", "headerTimeout", "keepAliveTimeout", "maxHeaderBytes", "maxConnections", "tcpKeepAlive",
+            "metricsPath", "tls", "upstreamCa");
     static final List<String> TLS_FIELDS = List.of("certificate", "key");
     static final List<String> PLUGINS_FIELDS = List.of("dir");
 

@@ -68,9 +68,10 @@ final class PemCredentials {
         if (!matches(key, chain.get(0).getPublicKey())) {
             boolean later = chain.stream().skip(1).anyMatch(c -> matches(key, c.getPublicKey()));
             throw new Problem(true, later
-                    ? "the key belongs to a later certificate in " + certificateFile + "; the server's own certificate must come first"
+                    ? "the key belongs to a later certificate in " + certificateFile
+                            + "; the server's own certificate must come first"
                     : "the key does not belong to the certificate " + chain.get(0).getSubjectX500Principal().getName()
-                    + " in " + certificateFile);
+                            + " in " + certificateFile);
         }
         return new TlsConfig(certificateFile, keyFile, context(key, chain), chain.get(0));
     }
@@ -107,8 +108,8 @@ final class PemCredentials {
                 try {
                     chain.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(block.der)));
                 } catch (CertificateException e) {
-                    throw new Problem(false, file + ": certificate " + (chain.size() + 1) + " is not a valid X.509 certificate ("
-                            + e.getMessage() + ")");
+                    throw new Problem(false, file + ": certificate " + (chain.size() + 1)
+                            + " is not a valid X.509 certificate (" + e.getMessage() + ")");
                 }
             }
         }
@@ -144,7 +145,8 @@ final class PemCredentials {
                     // certificates and parameters may share the file; the key is what counts
             }
         }
-        throw new Problem(true, file + ": no private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY) in it");
+        throw new Problem(true, file
+                + ": no private key (-----BEGIN PRIVATE KEY-----, RSA PRIVATE KEY or EC PRIVATE KEY) in it");
     }
 
     /** The proxy starts unattended: no one is there to type a passphrase. */

@@ -104,7 +104,8 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
 
     public ServerConfig(String host, int port) {
         this(host, port, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, DEFAULT_BODY_TIMEOUT,
-                DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES, NO_LIMIT, DEFAULT_TCP_KEEP_ALIVE, null, null, null);
+                DEFAULT_HEADER_TIMEOUT, DEFAULT_KEEP_ALIVE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES, NO_LIMIT,
+                DEFAULT_TCP_KEEP_ALIVE, null, null, null);
     }
 
     public static ServerConfig defaults() {
@@ -120,6 +121,7 @@ public record ServerConfig(String host, int port, Duration connectTimeout, Durat
     /** The same server with the TLS material of {@code other}: what a reload re-reads rather than compares. */
     public ServerConfig withTlsOf(ServerConfig other) {
         return new ServerConfig(host, port, connectTimeout, responseTimeout, bodyTimeout, headerTimeout,
-                keepAliveTimeout, maxHeaderBytes, maxConnections, tcpKeepAlive, metricsPath, other.tls, other.upstreamCa);
+                keepAliveTimeout, maxHeaderBytes, maxConnections, tcpKeepAlive, metricsPath, other.tls,
+                other.upstreamCa);
     }
 }

@@ -107,8 +107,9 @@ public final class WebSocketConnection {
         sink.getWriteSetter().set(ch -> flush());
         connection.getCloseSetter().set(ch -> finish());
         receiving = true;
-        // wakeup, not resume: bytes that came with the handshake may wait in a push-back buffer, not the socket
-        source.wakeupReads();
+        // resume, not wakeup: a layer that holds bytes (a push-back of what came with the handshake, TLS) wakes the
+        // listener itself when resumed; a bare socket is left to epoll, with no read to find it empty
+        source.resumeReads();
     }
 
     public XnioIoThread ioThread() {

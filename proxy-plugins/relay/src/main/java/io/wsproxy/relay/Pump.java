@@ -57,8 +57,9 @@ final class Pump {
     void start() {
         source.getReadSetter().set(channel -> onReadable());
         sink.getWriteSetter().set(channel -> onWritable());
-        // wakeup, not resume: bytes that arrived with the handshake wait in a push-back buffer, not the socket
-        source.wakeupReads();
+        // resume, not wakeup: a layer that holds bytes (a push-back of what came with the handshake, TLS) wakes the
+        // listener itself when resumed; a bare socket is left to epoll, with no read to find it empty
+        source.resumeReads();
     }
 
     private void onReadable() {

@@ -272,6 +272,49 @@ class RelayTest {
     }
 
     @Test
+    void aFrameSentWithTheUpgradeRequestIsRelayed() throws Exception {
+        // the client does not wait for the 101: its frame arrives in the same read as the request head
+        try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {
+            io.wsproxy.testing.RawHttp.send(client, "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n\u0081\u0085abcd\u0009\u0007\u000f\u0008\u000e");
+            java.io.InputStream in = client.getInputStream();
+            assertTrue(io.wsproxy.testing.RawHttp.readHead(in).startsWith("HTTP/1.1 101 "));
+            assertArrayEquals(new byte[] {(byte) 0x81, 5, 'h', 'e', 'l', 'l', 'o'}, in.readNBytes(7));
+        }
+    }
+
+    @Test
+    void aFrameTheTargetSendsWithIts101IsRelayed() throws Exception {
+        try (ServerSocket target = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             TestProxy eager = TestProxy.start(rule("eager", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
+                     new RelayPlugin())) {
+            Thread answering = new Thread(() -> answerWithAFrame(target, "early"));
+            answering.setDaemon(true);
+            answering.start();
+            try (WsClient client = WsClient.connect(eager.ws("/"))) {
+                assertEquals("early", client.nextText());
+            }
+        }
+    }
+
+    /** Accepts one upgrade and answers 101 and a text frame in one write, then holds the connection open. */
+    private static void answerWithAFrame(ServerSocket target, String text) {
+        try (java.net.Socket socket = target.accept()) {
+            String head = io.wsproxy.testing.RawHttp.readHead(socket.getInputStream());
+            java.util.regex.Matcher key = java.util.regex.Pattern.compile("(?i)sec-websocket-key: *(\\S+)").matcher(head);
+            assertTrue(key.find(), head);
+            String accept = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
+                    .digest((key.group(1) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            io.wsproxy.testing.RawHttp.send(socket, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\n\r\n\u0081" + (char) text.length() + text);
+            socket.getInputStream().read(); // until the proxy closes
+        } catch (Exception e) {
+            // the test fails on its own side when the frame does not come
+        }
+    }
+
+    @Test
     void anOpenWebSocketKeepsItsRuleAcrossAReloadThatRemovesIt() throws Exception {
         try (WsClient open = WsClient.connect(proxy.ws("/ws"))) {
             proxy.reload(rule("moved", "^/moved(/.*)?$", "ws://127.0.0.1:" + backend.port(), "$1", ""));

@@ -182,6 +182,33 @@ class ForwardProtocolTest {
     }
 
     @Test
+    void aRequestSentWithTheUpgradeRequestIsServed() throws Exception {
+        // the client does not wait for the 101: its first message arrives in the same read as the request head
+        Backend server = backend(Backend.ECHO);
+        TestProxy proxy = proxy(null, allowLocal());
+        String envelope = forward(server.url(), "{\"id\":1}");
+        byte[] frame = new byte[6 + envelope.length()]; // FIN text, masked with a zero key: the payload as it is
+        frame[0] = (byte) 0x81;
+        frame[1] = (byte) (0x80 | envelope.length());
+        System.arraycopy(envelope.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, frame, 6, envelope.length());
+        try (Socket socket = io.wsproxy.testing.RawHttp.connect(proxy)) {
+            java.io.ByteArrayOutputStream upgrade = new java.io.ByteArrayOutputStream();
+            upgrade.writeBytes(("GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            upgrade.writeBytes(frame);
+            socket.getOutputStream().write(upgrade.toByteArray()); // one write: the frame comes with the head
+            java.io.InputStream in = socket.getInputStream();
+            assertTrue(io.wsproxy.testing.RawHttp.readHead(in).startsWith("HTTP/1.1 101 "));
+            String reply = "{\"type\":\"forward\",\"url\":\"" + server.url() + "\",\"forward\":{\"id\":1}}";
+            byte[] head = in.readNBytes(2);
+            assertEquals((byte) 0x81, head[0]);
+            assertEquals(reply.length(), head[1]);
+            assertEquals(reply, new String(in.readNBytes(reply.length()), java.nio.charset.StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
     void aReplyThatIsNotJsonArrivesAsAString() throws Exception {
         Backend server = backend((b, ch, text) -> WebSockets.sendText("plain } text", ch, null));
         WsClient client = client(proxy(null, allowLocal()));

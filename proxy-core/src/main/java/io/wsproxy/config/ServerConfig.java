@@ -15,10 +15,10 @@ import java.util.Objects;
  * large a request head may be (then 400); {@code maxConnections}: how many client connections may be open at
  * once (0: no limit), so that memory and file descriptors stay bounded whatever the clients do;
  * {@code tcpKeepAlive}: after how long without a packet from a client the kernel starts probing it (TCP
- * keep-alive), so that a client gone without a word is noticed (zero: never); and
- * {@code metricsPath}: where the proxy answers with its metrics, before any rule (null: nowhere); {@code tls}: the
- * certificate and key the listener presents, so clients connect with https:// and wss:// (null: plain TCP);
- * {@code upstreamCa}: the CAs that wss:// and https:// targets must chain to (null: the JVM's trust store).
+ * keep-alive), so that a client gone without a word is noticed (zero: never); {@code metricsPath}: where the
+ * proxy answers with its metrics, before any rule (null: nowhere); {@code tls}: the certificate and key the listener
+ * presents, so clients connect with https:// and wss:// (null: plain TCP); and {@code upstreamCa}: the CAs that
+ * wss:// and https:// targets must chain to (null: the JVM's trust store).
  */
 public record ServerConfig(String host, int port, Duration connectTimeout, Duration responseTimeout,
                            Duration bodyTimeout, Duration headerTimeout, Duration keepAliveTimeout, int maxHeaderBytes,

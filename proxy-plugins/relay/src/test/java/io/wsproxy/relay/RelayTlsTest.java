@@ -48,7 +48,7 @@ class RelayTlsTest {
              TestProxy proxy = TestProxy.startWithServer(TestTls.get().serverFields(dir),
                      RelayTest.rule("plain", "^/chat$", "ws://127.0.0.1:" + backend.port(), "", ""), new RelayPlugin());
              WsClient client = WsClient.connect(proxy.wss("/chat"), TestTls.get().client())) {
-            // a burst of small messages (several TLS records per read), then one message of many records
+            // a burst of small messages, then one message of many TLS records
             int count = 200;
             for (int i = 0; i < count; i++) {
                 client.sendText("message " + i); // waits for the write only, not for the echo

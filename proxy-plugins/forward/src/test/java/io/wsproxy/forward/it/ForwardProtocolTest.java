@@ -166,7 +166,7 @@ class ForwardProtocolTest {
                 + "    pattern: \"^/\"\n    plugin: forward\n    options: " + JSON.writeValueAsString(allowLocal()) + "\n",
                 new ForwardPlugin()));
         WsClient client = use(WsClient.connect(proxy.wss("/"), TestTls.get().client()));
-        // a burst of requests (several TLS records per read of the client's socket), then one of many records
+        // a burst of requests, then one message of many TLS records
         int count = 100;
         for (int i = 0; i < count; i++) {
             client.sendText(forward(server.url(), "{\"id\":" + i + "}"));
@@ -187,6 +187,7 @@ class ForwardProtocolTest {
         Backend server = backend(Backend.ECHO);
         TestProxy proxy = proxy(null, allowLocal());
         String envelope = forward(server.url(), "{\"id\":1}");
+        assertTrue(envelope.length() < 126, "a one-byte payload length");
         byte[] frame = new byte[6 + envelope.length()]; // FIN text, masked with a zero key: the payload as it is
         frame[0] = (byte) 0x81;
         frame[1] = (byte) (0x80 | envelope.length());

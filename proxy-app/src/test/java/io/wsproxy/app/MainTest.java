@@ -235,6 +235,23 @@ class MainTest {
     }
 
     @Test
+    void checkReadsTheListenersCertificateAndKey() throws Exception {
+        io.wsproxy.testing.TestTls.get().writePem(dir);
+        String tls = ECHO_ONLY.replace("port: 8080 }", "port: 8080, tls: { certificate: localhost.crt, key: KEY } }");
+        Path rules = TestPlugins.rules(dir, "tls.yaml", tls.replace("KEY", "localhost.key"));
+        Main.Exit passed = assertThrows(Main.Exit.class, () -> Main.start(args(rules, "--check"), print()));
+        assertEquals(0, passed.code, passed.getMessage());
+
+        Files.writeString(dir.resolve("other.key"), io.wsproxy.testing.TestTls.pem("PRIVATE KEY",
+                io.wsproxy.testing.TestTls.generate().key().getEncoded()));
+        Path wrong = TestPlugins.rules(dir, "wrong-key.yaml", tls.replace("KEY", "other.key"));
+        Main.Exit failed = assertThrows(Main.Exit.class, () -> Main.start(args(wrong, "--check"), print()));
+        assertEquals(1, failed.code);
+        assertTrue(failed.getMessage().startsWith(wrong + ":1: server.tls.key: the key does not belong to the "
+                + "certificate CN=localhost in "), failed.getMessage());
+    }
+
+    @Test
     void badPortIsAUsageErrorWithExitCode2() {
         Main.Exit exit = assertThrows(Main.Exit.class, () -> Main.start(new String[] {"--port", "http"}, print()));
         assertEquals(2, exit.code);

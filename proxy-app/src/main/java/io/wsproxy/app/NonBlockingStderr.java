@@ -28,6 +28,8 @@ final class NonBlockingStderr extends OutputStream {
     private int size;
     private boolean writing;
     private long dropped;
+    /** Every line ever dropped, for the metrics; written under the lock, read without it. */
+    private volatile long droppedTotal;
     private boolean broken;
 
     NonBlockingStderr(OutputStream target) {
@@ -42,6 +44,17 @@ final class NonBlockingStderr extends OutputStream {
         NonBlockingStderr stderr = new NonBlockingStderr(new FileOutputStream(FileDescriptor.err));
         installed = stderr;
         System.setErr(new PrintStream(stderr, true));
+    }
+
+    /** Log lines dropped since start by the installed stderr (0 when none is installed). */
+    static long droppedLines() {
+        NonBlockingStderr stderr = installed;
+        return stderr == null ? 0 : stderr.droppedTotal;
+    }
+
+    /** Lines this one dropped since it was made. */
+    long droppedTotal() {
+        return droppedTotal;
     }
 
     /** Before the process exits: waits up to {@code max} for what is buffered to reach stderr. */
@@ -64,6 +77,7 @@ final class NonBlockingStderr extends OutputStream {
         }
         if (length > CAPACITY - size) {
             dropped++;
+            droppedTotal++;
             return;
         }
         int tail = (head + size) % CAPACITY;

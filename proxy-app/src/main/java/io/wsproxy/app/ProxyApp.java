@@ -48,7 +48,9 @@ final class ProxyApp implements AutoCloseable {
         ProxyConfig config = read(args);
         PluginLoader loader = PluginLoader.load(pluginsDir(args, config, defaultPlugins));
         try {
-            ProxyServer server = ProxyServer.builder(config, registry(loader)).start();
+            ProxyServer server = ProxyServer.builder(config, registry(loader))
+                    .logLinesDropped(NonBlockingStderr::droppedLines)
+                    .start();
             return new ProxyApp(server, loader, args, config);
         } catch (IOException | RuntimeException e) {
             loader.close();

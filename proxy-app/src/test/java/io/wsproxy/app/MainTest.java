@@ -252,6 +252,17 @@ class MainTest {
     }
 
     @Test
+    void theMetricsShowTheLogLinesDropped() throws Exception {
+        ProxyApp app = start(ECHO_ONLY.replace("port: 8080 }", "port: 8080, metricsPath: /metrics }"));
+        try (java.net.Socket socket = io.wsproxy.testing.RawHttp.connect(app.port())) {
+            io.wsproxy.testing.RawHttp.send(socket, "GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            String page = io.wsproxy.testing.RawHttp.readToEnd(socket.getInputStream());
+            // the count itself: NonBlockingStderrTest; here, that the running proxy reports it
+            assertTrue(page.contains("\nwsproxy_log_lines_dropped_total " + NonBlockingStderr.droppedLines() + "\n"), page);
+        }
+    }
+
+    @Test
     void badPortIsAUsageErrorWithExitCode2() {
         Main.Exit exit = assertThrows(Main.Exit.class, () -> Main.start(new String[] {"--port", "http"}, print()));
         assertEquals(2, exit.code);

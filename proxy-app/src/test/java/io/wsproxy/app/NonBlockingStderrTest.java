@@ -43,6 +43,7 @@ class NonBlockingStderrTest {
         String[] kept = out.substring(0, notice.start()).split("\n");
         long dropped = Long.parseLong(notice.group(1));
         assertEquals(lines, kept.length + dropped, "every line either arrives or is counted");
+        assertEquals(dropped, stderr.droppedTotal(), "what the metrics show");
         assertTrue(dropped > 0 && kept.length > NonBlockingStderr.CAPACITY / 110 / 2, kept.length + " kept");
         for (int i = 0; i < kept.length; i++) {
             assertEquals(String.format("%08d %s", i, padding), kept[i], "lines arrive whole and in order");

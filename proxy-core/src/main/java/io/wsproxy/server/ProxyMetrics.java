@@ -9,12 +9,14 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Counters of what the access log records, in Prometheus' text format at {@code server.metricsPath}: plain HTTP
  * requests by rule, status and outcome, WebSocket sessions by rule and the side that closed them, body and
- * message bytes each way, and the sessions open now; with TLS on the listener, how its handshakes ended. Fed once
- * per request, per closed session and per handshake, never per message.
+ * message bytes each way, and the sessions open now; with TLS on the listener, how its handshakes ended; and the
+ * log lines dropped because stderr was not read. Fed once per request, per closed session and per handshake,
+ * never per message.
  */
 final class ProxyMetrics {
     static final String TLS_COMPLETED = "completed";
@@ -38,9 +40,12 @@ final class ProxyMetrics {
     private final IntSupplier openSessions;
     /** Null when the listener is plain TCP: no handshakes to count. */
     private final Map<String, LongAdder> tlsHandshakes;
+    /** Null when the log drops nothing (no such log: tests, embedding). */
+    private final LongSupplier logLinesDropped;
 
-    ProxyMetrics(IntSupplier openSessions, boolean tlsListener) {
+    ProxyMetrics(IntSupplier openSessions, boolean tlsListener, LongSupplier logLinesDropped) {
         this.openSessions = openSessions;
+        this.logLinesDropped = logLinesDropped;
         this.tlsHandshakes = tlsListener ? Map.of(TLS_COMPLETED, new LongAdder(), TLS_FAILED, new LongAdder(),
                 TLS_PLAIN_HTTP, new LongAdder()) : null;
     }
@@ -96,6 +101,11 @@ final class ProxyMetrics {
                 + "have ended, by kind, rule and direction.");
         sorted(bytes, b -> "kind=\"" + b.kind() + "\",rule=\"" + escape(b.rule()) + "\",direction=\""
                 + b.direction() + "\"").forEach((labels, n) -> sample(out, "wsproxy_bytes_total", labels, n));
+        if (logLinesDropped != null) {
+            header(out, "wsproxy_log_lines_dropped_total", "counter", "Log lines dropped because stderr was not "
+                    + "read fast enough (the proxy never waits for its log).");
+            sample(out, "wsproxy_log_lines_dropped_total", null, logLinesDropped.getAsLong());
+        }
         if (tlsHandshakes != null) {
             header(out, "wsproxy_tls_handshakes_total", "counter", "TLS handshakes on the listener, by outcome "
                     + "(failed: begun and not completed; plain_http: a plain request answered 400).");

@@ -161,6 +161,7 @@ public final class ProxyServer implements AutoCloseable {
         private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private java.util.function.Consumer<io.wsproxy.spi.AccessLogEntry> accessLogListener;
         private java.util.function.Consumer<HttpAccessLogEntry> httpAccessLogListener;
+        private java.util.function.LongSupplier logLinesDropped;
 
         private Builder(ProxyConfig config, PluginRegistry plugins) {
             this.config = config;
@@ -188,6 +189,12 @@ public final class ProxyServer implements AutoCloseable {
         /** Sees every plain HTTP access-log entry after it is logged; called on an I/O thread. */
         public Builder httpAccessLogListener(java.util.function.Consumer<HttpAccessLogEntry> listener) {
             this.httpAccessLogListener = listener;
+            return this;
+        }
+
+        /** How many log lines the process has dropped, for the metrics (when its log can drop lines). */
+        public Builder logLinesDropped(java.util.function.LongSupplier dropped) {
+            this.logLinesDropped = dropped;
             return this;
         }
 
@@ -224,7 +231,7 @@ public final class ProxyServer implements AutoCloseable {
                         .getMap());
                 OpenSessions sessions = new OpenSessions();
                 RawUpgradeDialer rawDialer = new RawUpgradeDialer(dialer, pool);
-                ProxyMetrics metrics = new ProxyMetrics(sessions::count, config.server().tls() != null);
+                ProxyMetrics metrics = new ProxyMetrics(sessions::count, config.server().tls() != null, logLinesDropped);
                 AccessLog accessLog = new AccessLog(accessLogListener, httpAccessLogListener, metrics);
                 CoreServices services = new CoreServices(worker, pool, rawDialer, new WebSocketDialer(rawDialer, pool),
                         accessLog, sessions);

@@ -304,8 +304,7 @@ class RelayTest {
             String head = io.wsproxy.testing.RawHttp.readHead(socket.getInputStream());
             java.util.regex.Matcher key = java.util.regex.Pattern.compile("(?i)sec-websocket-key: *(\\S+)").matcher(head);
             assertTrue(key.find(), head);
-            String accept = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1")
-                    .digest((key.group(1) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            String accept = io.wsproxy.upstream.WebSocketKeys.accept(key.group(1));
             io.wsproxy.testing.RawHttp.send(socket, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                     + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\n\r\n\u0081" + (char) text.length() + text);
             socket.getInputStream().read(); // until the proxy closes

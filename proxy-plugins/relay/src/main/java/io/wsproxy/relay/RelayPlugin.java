@@ -14,11 +14,14 @@ import io.wsproxy.spi.RawUpgrade;
 import io.wsproxy.spi.RuleInfo;
 import io.wsproxy.spi.UpgradeListener;
 import io.wsproxy.spi.UpgradeRequest;
+import io.wsproxy.spi.UpstreamException;
+import io.wsproxy.upstream.WebSocketKeys;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.pf4j.Extension;
 import org.xnio.IoUtils;
@@ -84,6 +87,12 @@ public final class RelayPlugin implements ProxyPlugin {
                     + answer.status() + " " + answer.reason() + "\n", relayedHeaders(answer.headers()));
         }
         StreamConnection upstream = answer.connection();
+        String problem = handshakeProblem(request.clientHeaders().getFirst(Headers.SEC_WEB_SOCKET_KEY), answer.headers());
+        if (problem != null) {
+            IoUtils.safeClose(upstream);
+            throw new CompletionException(new UpstreamException(502, "upstream " + request.upstreamUri() + " " + problem,
+                    null));
+        }
         return new HandshakeResult.Accept(relayedHeaders(answer.headers()), new UpgradeListener() {
             @Override
             public void upgraded(StreamConnection clientConnection) {
@@ -96,6 +105,21 @@ public final class RelayPlugin implements ProxyPlugin {
                 IoUtils.safeClose(upstream);
             }
         });
+    }
+
+    /**
+     * Why the target's 101 is no WebSocket handshake for the client's {@code key} (RFC 6455 4.1), or null. The
+     * core would supply Upgrade and a missing accept itself, so a client could not tell on its own.
+     */
+    private static String handshakeProblem(String key, HeaderMap answer) {
+        String upgrade = answer.getFirst(Headers.UPGRADE);
+        if (!"websocket".equalsIgnoreCase(upgrade)) {
+            return "switched protocols to " + (upgrade == null ? "none named" : "'" + upgrade + "'") + ", not websocket";
+        }
+        if (!WebSocketKeys.accept(key).equals(answer.getFirst(Headers.SEC_WEB_SOCKET_ACCEPT))) {
+            return "answered the handshake with a wrong or no Sec-WebSocket-Accept";
+        }
+        return null;
     }
 
     /** The upstream's answer headers, each value apart (several Set-Cookie stay several), less hop-by-hop ones. */

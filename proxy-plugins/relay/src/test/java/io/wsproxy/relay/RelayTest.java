@@ -289,28 +289,54 @@ class RelayTest {
         try (ServerSocket target = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              TestProxy eager = TestProxy.start(rule("eager", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
                      new RelayPlugin())) {
-            Thread answering = new Thread(() -> answerWithAFrame(target, "early"));
-            answering.setDaemon(true);
-            answering.start();
+            answerOnce(target, key -> "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Accept: " + io.wsproxy.upstream.WebSocketKeys.accept(key) + "\r\n\r\n\u0081\u0005early");
             try (WsClient client = WsClient.connect(eager.ws("/"))) {
                 assertEquals("early", client.nextText());
             }
         }
     }
 
-    /** Accepts one upgrade and answers 101 and a text frame in one write, then holds the connection open. */
-    private static void answerWithAFrame(ServerSocket target, String text) {
-        try (java.net.Socket socket = target.accept()) {
-            String head = io.wsproxy.testing.RawHttp.readHead(socket.getInputStream());
-            java.util.regex.Matcher key = java.util.regex.Pattern.compile("(?i)sec-websocket-key: *(\\S+)").matcher(head);
-            assertTrue(key.find(), head);
-            String accept = io.wsproxy.upstream.WebSocketKeys.accept(key.group(1));
-            io.wsproxy.testing.RawHttp.send(socket, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + "\r\n\r\n\u0081" + (char) text.length() + text);
-            socket.getInputStream().read(); // until the proxy closes
-        } catch (Exception e) {
-            // the test fails on its own side when the frame does not come
+    @Test
+    void a101ThatDoesNotProveTheTargetReadTheKeyIs502() throws Exception {
+        // the client must not be told a handshake succeeded that the target never completed (RFC 6455 4.1)
+        assertTargetAnswerIs502(key -> "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+        assertTargetAnswerIs502(key -> "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: " + io.wsproxy.upstream.WebSocketKeys.accept("AAAAAAAAAAAAAAAAAAAAAA==") + "\r\n\r\n");
+    }
+
+    @Test
+    void a101ToAnotherProtocolIs502() throws Exception {
+        assertTargetAnswerIs502(key -> "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: " + io.wsproxy.upstream.WebSocketKeys.accept(key) + "\r\n\r\n");
+    }
+
+    private static void assertTargetAnswerIs502(java.util.function.UnaryOperator<String> answer) throws Exception {
+        try (ServerSocket target = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             TestProxy proxied = TestProxy.start(rule("odd", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
+                     new RelayPlugin())) {
+            answerOnce(target, answer);
+            assertEquals(502, WsClient.handshakeStatus(proxied.ws("/")));
         }
+    }
+
+    /**
+     * On a thread of its own: accepts one upgrade, writes {@code answer} of its Sec-WebSocket-Key in one piece,
+     * then holds the connection until the proxy closes it.
+     */
+    private static void answerOnce(ServerSocket target, java.util.function.UnaryOperator<String> answer) {
+        Thread answering = new Thread(() -> {
+            try (java.net.Socket socket = target.accept()) {
+                String head = io.wsproxy.testing.RawHttp.readHead(socket.getInputStream());
+                java.util.regex.Matcher key = java.util.regex.Pattern.compile("(?i)sec-websocket-key: *(\\S+)").matcher(head);
+                io.wsproxy.testing.RawHttp.send(socket, answer.apply(key.find() ? key.group(1) : ""));
+                socket.getInputStream().read(); // until the proxy closes
+            } catch (Exception e) {
+                // the test fails on its own side when the answer does not come
+            }
+        });
+        answering.setDaemon(true);
+        answering.start();
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.wsproxy.server;
 
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.SameThreadExecutor;
@@ -39,14 +40,15 @@ final class UpgradeHandler {
     void handle(HttpServerExchange exchange, RouteMatch match, PluginBindings bindings) {
         long start = System.nanoTime();
         Rule rule = match.rule();
-        String key = exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_KEY);
+        HeaderValues keys = exchange.getRequestHeaders().get(Headers.SEC_WEB_SOCKET_KEY);
+        String key = keys == null || keys.size() != 1 ? null : keys.getFirst();
         if (!"13".equals(exchange.getRequestHeaders().getFirst(Headers.SEC_WEB_SOCKET_VERSION))) {
             exchange.getResponseHeaders().put(Headers.SEC_WEB_SOCKET_VERSION, "13");
             refuse(exchange, rule, start, 426, "only WebSocket version 13 is supported");
             return;
         }
-        if (key == null || key.isBlank()) {
-            refuse(exchange, rule, start, 400, "missing Sec-WebSocket-Key");
+        if (!WebSocketKeys.isValid(key)) {
+            refuse(exchange, rule, start, 400, "Sec-WebSocket-Key must be one value of 16 bytes in base64");
             return;
         }
         PluginBindings.Binding binding = bindings.of(rule);

@@ -20,6 +20,18 @@ public final class WebSocketKeys {
         return Base64.getEncoder().encodeToString(nonce);
     }
 
+    /** True for a key as RFC 6455 4.1 has a client send it: 16 bytes in base64 (24 characters). */
+    public static boolean isValid(String key) {
+        if (key == null || key.strip().length() != 24) {
+            return false;
+        }
+        try {
+            return Base64.getDecoder().decode(key.strip()).length == 16;
+        } catch (IllegalArgumentException notBase64) {
+            return false;
+        }
+    }
+
     /** The accept value that proves a server read {@code key}. */
     public static String accept(String key) {
         try {

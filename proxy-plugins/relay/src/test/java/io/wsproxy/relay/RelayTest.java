@@ -272,6 +272,22 @@ class RelayTest {
     }
 
     @Test
+    void aKeyThatIsNot16BytesInBase64IsRefused400() throws Exception {
+        // RFC 6455 4.2.1: a server finding no valid key answers 400; the target may not check, so the proxy does
+        for (String keys : List.of("Sec-WebSocket-Key: abc\r\n", "Sec-WebSocket-Key: not base64 at all!!!!\r\n",
+                "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAAAA\r\n",
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n")) {
+            try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {
+                io.wsproxy.testing.RawHttp.send(client, "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+                        + "Connection: Upgrade\r\n" + keys + "Sec-WebSocket-Version: 13\r\n\r\n");
+                String answer = io.wsproxy.testing.RawHttp.readToEnd(client.getInputStream());
+                assertTrue(answer.startsWith("HTTP/1.1 400 "), keys + " answered " + answer);
+                assertTrue(answer.contains("Sec-WebSocket-Key"), answer);
+            }
+        }
+    }
+
+    @Test
     void aFrameSentWithTheUpgradeRequestIsRelayed() throws Exception {
         // the client does not wait for the 101: its frame arrives in the same read as the request head
         try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {

@@ -5,6 +5,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
+import io.undertow.util.Protocols;
 import io.wsproxy.config.Rule;
 import io.wsproxy.routing.RouteMatch;
 
@@ -74,8 +75,9 @@ final class RequestRouter implements HttpHandler {
         return uri;
     }
 
+    /** A GET asking for {@code Upgrade: websocket} over HTTP/1.1; HTTP/1.0 has no upgrade (RFC 9110 7.8). */
     static boolean isWebSocketUpgrade(HttpServerExchange exchange) {
-        if (!exchange.getRequestMethod().equals(Methods.GET)) {
+        if (!exchange.getRequestMethod().equals(Methods.GET) || !exchange.getProtocol().equals(Protocols.HTTP_1_1)) {
             return false;
         }
         HeaderValues upgrade = exchange.getRequestHeaders().get(Headers.UPGRADE);

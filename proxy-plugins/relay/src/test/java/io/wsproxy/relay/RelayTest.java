@@ -288,6 +288,19 @@ class RelayTest {
     }
 
     @Test
+    void anUpgradeOverHttp10IsPlainHttp() throws Exception {
+        // HTTP/1.0 has no Upgrade (RFC 9110 7.8: ignored); a 101 there was followed by the connection's close
+        try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {
+            io.wsproxy.testing.RawHttp.send(client, "GET /ws/status/200 HTTP/1.0\r\nHost: a\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            String answer = io.wsproxy.testing.RawHttp.readToEnd(client.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.0 200 "), answer);
+            assertTrue(answer.endsWith("\r\n\r\nplain"), answer);
+        }
+    }
+
+    @Test
     void aFrameSentWithTheUpgradeRequestIsRelayed() throws Exception {
         // the client does not wait for the 101: its frame arrives in the same read as the request head
         try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {

@@ -36,8 +36,10 @@ public final class RelayPlugin implements ProxyPlugin {
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final long DEFAULT_MAX_MESSAGE = ByteSizes.parse("64MiB");
     static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /** Hop-by-hop, and what describes the target's body: a refusal carries the relay's own text instead. */
     private static final Set<HttpString> NOT_RELAYED = Set.of(Headers.CONNECTION, Headers.UPGRADE,
-            Headers.CONTENT_LENGTH, Headers.TRANSFER_ENCODING, Headers.KEEP_ALIVE, Headers.DATE);
+            Headers.CONTENT_LENGTH, Headers.TRANSFER_ENCODING, Headers.CONTENT_ENCODING, Headers.KEEP_ALIVE,
+            Headers.DATE);
 
     @Override
     public String name() {

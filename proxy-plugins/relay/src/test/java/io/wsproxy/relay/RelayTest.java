@@ -340,6 +340,21 @@ class RelayTest {
                 + "Sec-WebSocket-Accept: " + io.wsproxy.upstream.WebSocketKeys.accept(key) + "\r\n\r\n");
     }
 
+    @Test
+    void aRefusalsBodyIsTheProxysSoTheTargetsContentEncodingIsNotPassed() throws Exception {
+        // the client reads the relay's plain text, not the target's gzip: labelled gzip, it cannot be decoded
+        try (ServerSocket target = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             TestProxy proxied = TestProxy.start(rule("gz", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
+                     new RelayPlugin())) {
+            answerOnce(target, key -> "HTTP/1.1 403 Forbidden\r\nX-Why: token\r\nContent-Encoding: gzip\r\n"
+                    + "Content-Length: 4\r\n\r\n\u001f\u008b\u0008\u0000");
+            java.net.http.HttpResponse<?> refusal = WsClient.handshakeRefusal(proxied.ws("/"));
+            assertEquals(403, refusal.statusCode());
+            assertEquals("token", refusal.headers().firstValue("X-Why").orElse(null));
+            assertEquals(java.util.Optional.empty(), refusal.headers().firstValue("Content-Encoding"));
+        }
+    }
+
     private static void assertTargetAnswerIs502(java.util.function.UnaryOperator<String> answer) throws Exception {
         try (ServerSocket target = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              TestProxy proxied = TestProxy.start(rule("odd", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),

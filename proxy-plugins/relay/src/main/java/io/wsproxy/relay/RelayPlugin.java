@@ -84,7 +84,8 @@ public final class RelayPlugin implements ProxyPlugin {
 
     private HandshakeResult verdict(UpgradeRequest request, RelayOptions options, RawUpgrade answer) {
         if (!answer.upgraded()) {
-            int status = answer.status() >= 300 ? answer.status() : 502;
+            // a 1xx or 2xx is no refusal the client could act on, and past 599 no status at all
+            int status = answer.status() >= 300 && answer.status() <= 599 ? answer.status() : 502;
             return new HandshakeResult.Reject(status, "upstream " + request.upstreamUri() + " answered "
                     + answer.status() + " " + answer.reason() + "\n", relayedHeaders(answer.headers()));
         }

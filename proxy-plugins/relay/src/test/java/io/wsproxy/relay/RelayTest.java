@@ -341,6 +341,11 @@ class RelayTest {
     }
 
     @Test
+    void aStatusBeyond599IsABadGatewayNotAPluginFailure() throws Exception {
+        assertTargetAnswerIs502(key -> "HTTP/1.1 600 Odd\r\nContent-Length: 0\r\n\r\n");
+    }
+
+    @Test
     void aRefusalsBodyIsTheProxysSoTheTargetsContentEncodingIsNotPassed() throws Exception {
         // the client reads the relay's plain text, not the target's gzip: labelled gzip, it cannot be decoded
         try (ServerSocket target = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());

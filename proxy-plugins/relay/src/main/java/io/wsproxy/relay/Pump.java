@@ -68,6 +68,8 @@ final class Pump {
                 pooled = pool.allocate();
                 buf = pooled.getBuffer();
                 buf.clear();
+            } else if (discarding) {
+                buf.clear(); // what is held back (a refused frame, frames after a close) never goes: room to read on
             }
             int space = buf.remaining();
             int n;

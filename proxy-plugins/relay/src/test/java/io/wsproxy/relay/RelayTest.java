@@ -520,6 +520,21 @@ class RelayTest {
     }
 
     @Test
+    void aMessageOverTheLimitThatFillsTheBufferStillEndsWithTheClosingHandshake() throws Exception {
+        // the refused frame's bytes fill the relay's buffer: it must read on (and drop them) to see the client's
+        // close reply and the end of its socket, not wait out closeTimeout
+        try (TestProxy limited = TestProxy.start(rule("small", "^/", "ws://127.0.0.1:" + backend.port(), "",
+                "    options: { maxMessageBytes: 1KiB, closeTimeout: 60s }\n"), new RelayPlugin());
+             WsClient client = WsClient.connect(limited.ws("/"))) {
+            client.sendBinary(new byte[256 * 1024]);
+            assertEquals(1009, client.awaitClose().code());
+            io.wsproxy.spi.AccessLogEntry entry = limited.nextAccessLog();
+            assertEquals(1009, entry.closeCode());
+            assertEquals("proxy", entry.closedBy());
+        }
+    }
+
+    @Test
     void shutdownClosesOpenSocketsWith1001() throws Exception {
         TestProxy closing = TestProxy.start(rule("s", "^/", "ws://127.0.0.1:" + backend.port(), "", ""), new RelayPlugin());
         try (WsClient client = WsClient.connect(closing.ws("/"))) {

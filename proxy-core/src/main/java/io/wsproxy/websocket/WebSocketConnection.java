@@ -23,7 +23,8 @@ import org.xnio.ssl.SslConnection;
  *
  * <p>Everything happens on the connection's I/O thread: its listener is called there, and sends and the other
  * calls must come from there too. Nothing here waits: {@link #pendingBytes()} and {@link #whenPendingAtMost} let
- * the owner bound what a slow peer costs, and {@link #suspendReceives()} stops reading a side whose peer lags.
+ * the owner bound what a slow peer costs, and {@link #suspendReceives()} stops reading a side whose peer lags. A
+ * peer that pings while much waits for it is not read until that is written, so its pongs cannot fill the heap.
  */
 public final class WebSocketConnection {
     /** After a close frame goes out, how long the peer has to answer it before its socket is closed anyway. */
@@ -31,6 +32,11 @@ public final class WebSocketConnection {
     /** Reads per readiness event before yielding the I/O thread to other connections. */
     private static final int READS_PER_EVENT = 16;
     private static final int MAX_REASON_BYTES = 123;
+    /**
+     * Each ping is owed a pong: a peer that pings without reading what it is sent would have them queue without
+     * bound, so past this many bytes waiting for it, it is not read until they are written.
+     */
+    private static final int PONG_BACKLOG_BYTES = 64 * 1024;
 
     /** What a connection reports to its owner, on its I/O thread. The arrays are valid only during the call. */
     public interface Listener {
@@ -70,6 +76,7 @@ public final class WebSocketConnection {
     private boolean closeReceived;
     /** The socket closes once what is queued has been written (after a close echo, or a close for a violation). */
     private boolean closeWhenWritten;
+    private boolean pongsBackedUp;
     private boolean closed;
     private int code = 1006;
     private String reason = "";
@@ -212,11 +219,11 @@ public final class WebSocketConnection {
     }
 
     private void onReadable() {
-        if (in != null && in.position() > 0 && !decodeBuffered()) {
+        if (in != null && in.position() > 0 && reading() && !decodeBuffered()) {
             return;
         }
         for (int i = 0; i < READS_PER_EVENT; i++) {
-            if (closed || !(receiving || closeSent)) {
+            if (!reading()) {
                 source.suspendReads();
                 return;
             }
@@ -263,11 +270,16 @@ public final class WebSocketConnection {
             violation(decoder.violation(), decoder.violationReason());
             return false;
         }
-        if (closeReceived || (!receiving && !closeSent)) {
+        if (closeReceived || !reading()) {
             source.suspendReads();
             return false;
         }
         return true;
+    }
+
+    /** Frames are wanted: by the owner, or to see the peer's close; and the peer takes its pongs. */
+    private boolean reading() {
+        return !closed && !pongsBackedUp && (receiving || closeSent);
     }
 
     /** The peer broke the protocol: it gets the code, and its socket closes once the close frame is out. */
@@ -359,6 +371,12 @@ public final class WebSocketConnection {
             abort();
             return;
         }
+        if (pongsBackedUp) {
+            pongsBackedUp = false;
+            if (reading()) {
+                readToTheEnd();
+            }
+        }
         if (drainAction != null && out.pending() <= drainThreshold) {
             Runnable action = drainAction;
             drainAction = null;
@@ -425,7 +443,7 @@ public final class WebSocketConnection {
                     listener.onBinary(WebSocketConnection.this, data, length);
                 }
             }
-            return !closed && (receiving || closeSent);
+            return reading();
         }
 
         @Override
@@ -438,6 +456,10 @@ public final class WebSocketConnection {
                 out.frame(FrameDecoder.PONG, length);
                 out.payload(data, 0, length);
                 scheduleFlush();
+                if (out.pending() > PONG_BACKLOG_BYTES) {
+                    pongsBackedUp = true;
+                    return false;
+                }
             }
             return true;
         }

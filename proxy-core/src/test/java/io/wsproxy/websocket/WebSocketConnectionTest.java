@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wsproxy.testing.LeakDetectingPool;
 import io.wsproxy.testing.RecordingListener;
+import io.wsproxy.testing.Stall;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -323,6 +325,47 @@ class WebSocketConnectionTest {
             connection.abort();
             return null;
         });
+    }
+
+    @Test
+    void aPeerThatPingsWithoutReadingThePongsStopsBeingReadRatherThanFillingTheHeap() throws Exception {
+        openServerSide();
+        ByteArrayOutputStream burst = new ByteArrayOutputStream();
+        for (int i = 0; i < 512; i++) {
+            burst.writeBytes(frame(FIN | 0x9, new byte[125], true));
+        }
+        byte[] pings = burst.toByteArray();
+        long total = 64L << 20; // far more than the kernel's buffers both ways can hold
+        AtomicLong sent = new AtomicLong();
+        Thread writer = new Thread(() -> {
+            try {
+                while (sent.get() < total) {
+                    peerOut.write(pings);
+                    sent.addAndGet(pings.length);
+                }
+            } catch (IOException closedByTheTest) {
+                // the peer's socket was closed under the blocked write
+            }
+        });
+        writer.setDaemon(true);
+        writer.start();
+        long stalledAt = Stall.await(sent::get);
+        long queued = onIo(connection::pendingBytes);
+        assertTrue(queued < 1 << 20, "pongs queued for a peer that reads none of them: " + queued + " bytes");
+        assertTrue(stalledAt < total, "every ping was read, whatever its pong cost");
+        Thread reader = new Thread(() -> {
+            try {
+                peerIn.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException closedByTheTest) {
+                // the test is over
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        writer.join(20_000);
+        assertFalse(writer.isAlive(), "a peer that reads its pongs is read again");
+        peerOut.write(frame(FIN | 0x1, bytes("after the pings"), true));
+        assertEquals("after the pings", recorder.next().asText());
     }
 
     // ---- the peer's side of the wire

@@ -52,6 +52,9 @@ class EnvelopesTest {
         assertFalse(isJson(""));
         assertFalse(isJson("{} x"));
         assertFalse(isJson("{\"a\":1"));
+        // a parser left to guess the encoding from the first bytes reads these as JSON: UTF-16LE "{}", and a BOM
+        assertFalse(isJson("{\u0000}\u0000"));
+        assertFalse(isJson("\uFEFF{}"));
         // only the given length counts: what follows in the array is not read
         assertTrue(Envelopes.isJson("{}} x".getBytes(StandardCharsets.UTF_8), 2));
         assertFalse(Envelopes.isJson("{\"a\":1}".getBytes(StandardCharsets.UTF_8), 6));

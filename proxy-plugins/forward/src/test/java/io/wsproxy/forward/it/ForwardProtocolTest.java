@@ -218,6 +218,18 @@ class ForwardProtocolTest {
     }
 
     @Test
+    void aReplyThatIsJsonOnlyReadAsAnotherEncodingArrivesAsAString() throws Exception {
+        // UTF-8 texts that a byte-level JSON parser guessing the encoding takes for JSON: a byte order mark before
+        // an object, and "{}" as UTF-16LE; embedded as they are, they would make the envelope not JSON
+        for (String reply : new String[] {"\uFEFF{\"a\":1}", "{\u0000}\u0000"}) {
+            Backend server = backend((b, ch, text) -> WebSockets.sendText(reply, ch, null));
+            WsClient client = client(proxy(null, allowLocal()));
+            client.sendText(forward(server.url(), "1"));
+            assertEquals(reply, json(client.nextText()).get("forward").asText());
+        }
+    }
+
+    @Test
     void oneUpstreamConnectionServesEveryRequestToTheSameUrl() throws Exception {
         Backend server = backend(Backend.ANSWER);
         WsClient client = client(proxy(null, allowLocal()));

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * Everything sent to the client goes through here. Above the limit of bytes the socket has not taken, the
  * upstream whose message went over stops being read until the client catches up, so a client that does not read
- * costs at most about the limit, whatever its servers send.
+ * costs at most about the limit, whatever its servers send; and the proxy's own replies are bounded apart.
  */
 final class ClientSink {
     private static final byte[] CLOSING_BRACE = {'}'};
@@ -16,14 +16,32 @@ final class ClientSink {
     private final WebSocketConnection client;
     private final long limit;
     private final List<UpstreamLink> paused = new ArrayList<>();
-    private final Runnable resumePaused = this::resumePaused;
+    private final Runnable drained = this::drained;
+    /** The proxy's own replies queued since the client last had at most half the limit waiting. */
+    private long repliesSinceDrained;
 
     ClientSink(WebSocketConnection client, long limit) {
         this.client = client;
         this.limit = limit;
     }
 
-    /** A text of the proxy's own. */
+    /**
+     * A reply of the proxy's own (an error, a connect response, an event); false, and nothing sent, when the
+     * client has let twice the limit of them pile up. Only replies count: what its servers sent and it has yet to
+     * read is theirs to bound, and a client behind on that has ignored nothing of the proxy's.
+     */
+    boolean reply(String text) {
+        if (repliesSinceDrained > 2 * limit) {
+            return false;
+        }
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        repliesSinceDrained += bytes.length;
+        client.sendText(bytes, 0, bytes.length);
+        client.whenPendingAtMost(limit / 2, drained);
+        return true;
+    }
+
+    /** A text of the proxy's own that stands for a server's message. */
     void send(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         client.sendText(bytes, 0, bytes.length);
@@ -49,10 +67,11 @@ final class ClientSink {
         }
         source.suspendReceives();
         paused.add(source);
-        client.whenPendingAtMost(limit / 2, resumePaused);
+        client.whenPendingAtMost(limit / 2, drained);
     }
 
-    private void resumePaused() {
+    private void drained() {
+        repliesSinceDrained = 0;
         for (UpstreamLink link : paused) {
             link.resumeReceives();
         }

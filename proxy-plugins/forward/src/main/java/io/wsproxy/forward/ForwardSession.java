@@ -199,11 +199,9 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
      * without reading, message after message: a client that lets them pile up past twice its queue is closed.
      */
     private void reply(String text) {
-        if (client.pendingBytes() > 2 * options.queueBytes()) {
+        if (!sink.reply(text)) {
             closeAll(CloseCodes.POLICY_VIOLATION, "client does not read the proxy's replies");
-            return;
         }
-        sink.send(text);
     }
 
     // ---- upstream events

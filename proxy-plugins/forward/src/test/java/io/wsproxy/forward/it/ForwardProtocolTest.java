@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.undertow.util.HeaderMap;
+import io.undertow.websockets.core.WebSocketCallback;
+import io.undertow.websockets.core.WebSocketChannel;
 import io.undertow.websockets.core.WebSockets;
 import io.wsproxy.forward.ForwardOptions;
 import io.wsproxy.forward.ForwardPlugin;
@@ -26,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -601,6 +604,42 @@ class ForwardProtocolTest {
         }
         assertEquals(new WsClient.Close(1008, "client does not read the proxy's replies"), event);
         assertTrue(replies < 400, replies + " replies");
+    }
+
+    @Test
+    void aClientBehindOnItsServersRepliesIsNotTakenForOneThatIgnoresTheProxys() throws Exception {
+        long queueBytes = 16 * 1024;
+        Backend flood = backend(Backend.FLOOD);
+        CountDownLatch answered = new CountDownLatch(1);
+        String reply = "\"" + "y".repeat(60_000) + "\"";
+        Backend server = backend((b, ch, text) -> WebSockets.sendText(reply, ch,
+                new WebSocketCallback<Void>() {
+                    @Override
+                    public void complete(WebSocketChannel c, Void context) {
+                        answered.countDown();
+                    }
+
+                    @Override
+                    public void onError(WebSocketChannel c, Void context, Throwable e) {
+                    }
+                }));
+        TestProxy proxy = proxy(null, allowLocal("queueBytes", queueBytes));
+        WsClient slow = use(WsClient.connect(proxy.ws("/"), Map.of(), List.of(), false));
+        // the client is behind: its socket is full, and the flooding server paused
+        slow.sendText(forward(flood.url(), "{\"flood\":" + (64L << 20) + "}"));
+        Stall.await(flood::floodSent);
+        // one more server's reply of 60 KB waits for it: what is queued for the client is now past twice the queue
+        slow.sendText(forward(server.url(), "{}"));
+        assertTrue(answered.await(10, TimeUnit.SECONDS));
+        // the first reply of the proxy's own: one 400, nothing piled up
+        slow.sendText("not json");
+        slow.request(Long.MAX_VALUE);
+        WsClient.Event event;
+        while ((event = slow.next()) instanceof WsClient.Text text && !text.text().contains("\"error\"")) {
+            // the flood and the reply, read at last
+        }
+        assertTrue(event instanceof WsClient.Text, "instead of the 400: " + event);
+        assertError(((WsClient.Text) event).text(), null, 400);
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.wsproxy.config.Rule;
 import io.wsproxy.config.ServerConfig;
@@ -184,6 +185,11 @@ final class ForwardedExchange {
             answerError(502, "upstream switched protocols on a plain HTTP request");
             return;
         }
+        String framing = framingProblem(response.getResponseHeaders());
+        if (framing != null) {
+            answerError(502, "upstream " + match.rule().target() + " sent " + framing);
+            return;
+        }
         answered = true;
         cancelResponseDeadline();
         exchange.setStatusCode(response.getResponseCode());
@@ -194,6 +200,21 @@ final class ForwardedExchange {
                 () -> { }, (e, reading) -> transferFailed(e, reading ? HttpAccessLogEntry.UPSTREAM_FAILED
                         : HttpAccessLogEntry.CLIENT_FAILED));
         responseBody.start();
+    }
+
+    /**
+     * Why the body's length cannot be told for sure, or null. Relayed as they are, such heads would tell the client
+     * one length while another body follows (RFC 9112 6.3: a smuggling or splitting attempt); nginx answers 502.
+     */
+    private static String framingProblem(HeaderMap headers) {
+        HeaderValues lengths = headers.get(Headers.CONTENT_LENGTH);
+        if (lengths == null) {
+            return null;
+        }
+        if (headers.contains(Headers.TRANSFER_ENCODING)) {
+            return "both Content-Length and Transfer-Encoding";
+        }
+        return lengths.size() > 1 ? "Content-Length " + lengths.size() + " times" : null;
     }
 
     private void upstreamFailed(IOException e) {

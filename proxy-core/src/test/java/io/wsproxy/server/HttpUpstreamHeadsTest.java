@@ -1,0 +1,82 @@
+package io.wsproxy.server;
+
+import static io.wsproxy.testing.RawHttp.READ_TIMEOUT_MS;
+import static io.wsproxy.testing.RawHttp.connect;
+import static io.wsproxy.testing.RawHttp.readHead;
+import static io.wsproxy.testing.RawHttp.readToEnd;
+import static io.wsproxy.testing.RawHttp.send;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wsproxy.testing.TestProxy;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Response heads a target may send that cannot be relayed byte for byte: the body's framing says two things at
+ * once (a 502, as nginx answers). The targets are scripted sockets that keep their connection open, as a
+ * keep-alive server does.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HttpUpstreamHeadsTest {
+    private ServerSocket upstream;
+    private TestProxy proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        upstream.setSoTimeout(READ_TIMEOUT_MS);
+        proxy = TestProxy.start("""
+                  - name: api
+                    pattern: "^/"
+                    target: "http://127.0.0.1:%d"
+                    ws: false
+                """.formatted(upstream.getLocalPort()));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        upstream.close();
+    }
+
+    @Test
+    void aResponseWithBothContentLengthAndTransferEncodingIs502() throws Exception {
+        String answer = answerTo("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "b\r\nhello world\r\n0\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
+        assertTrue(answer.contains("both Content-Length and Transfer-Encoding"), answer);
+        assertEquals(502, proxy.nextHttpAccessLog().status());
+    }
+
+    @Test
+    void aResponseWithTwoContentLengthsIs502() throws Exception {
+        String answer = answerTo("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 11\r\n\r\nhello world");
+        assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
+        assertTrue(answer.contains("Content-Length"), answer);
+        assertEquals(502, proxy.nextHttpAccessLog().status());
+    }
+
+    /**
+     * Sends a GET on a connection that asks to be closed, answers it with {@code response} from a target that keeps
+     * its connection open, and returns all the client got.
+     */
+    private String answerTo(String response) throws IOException {
+        try (Socket client = connect(proxy)) {
+            send(client, "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            try (Socket server = upstream.accept()) {
+                server.setSoTimeout(READ_TIMEOUT_MS);
+                readHead(server.getInputStream());
+                send(server, response);
+                return readToEnd(client.getInputStream());
+            }
+        }
+    }
+}

@@ -9,6 +9,7 @@ import io.undertow.client.http.ClientConnectionAbort;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
+import io.undertow.server.Connectors;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpContinue;
 import io.undertow.util.HeaderMap;
@@ -196,6 +197,13 @@ final class ForwardedExchange {
         HeaderMap out = exchange.getResponseHeaders();
         out.putAll(response.getResponseHeaders());
         HeaderPolicy.stripHopByHop(out);
+        if (!Connectors.isEntityBodyAllowed(response.getResponseCode())) {
+            // a 204 or 304 ends with its head, whatever Content-Length it carries (a 304's is that of the
+            // representation, RFC 9110 8.6), while Undertow's client would wait for that many bytes
+            dropUpstream();
+            exchange.endExchange();
+            return;
+        }
         responseBody = new BodyTransfer(done.getResponseChannel(), exchange.getResponseChannel(), pool, bodyTimer,
                 () -> { }, (e, reading) -> transferFailed(e, reading ? HttpAccessLogEntry.UPSTREAM_FAILED
                         : HttpAccessLogEntry.CLIENT_FAILED));

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Response heads a target may send that cannot be relayed byte for byte: the body's framing says two things at
- * once (a 502, as nginx answers). The targets are scripted sockets that keep their connection open, as a
- * keep-alive server does.
+ * once (a 502, as nginx answers), or the status allows no body whatever the headers say. The targets are scripted
+ * sockets that keep their connection open, as a keep-alive server does.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class HttpUpstreamHeadsTest {
@@ -62,6 +62,24 @@ class HttpUpstreamHeadsTest {
         assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
         assertTrue(answer.contains("Content-Length"), answer);
         assertEquals(502, proxy.nextHttpAccessLog().status());
+    }
+
+    @Test
+    void aNotModifiedWithTheRepresentationsContentLengthIsRelayedWithoutABody() throws Exception {
+        // RFC 9110 8.6: a 304 may carry the Content-Length the 200 would have had; no body follows it
+        String answer = answerTo("HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nContent-Length: 40\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 304 "), answer);
+        assertTrue(answer.contains("ETag: \"v1\"\r\n"), answer);
+        HttpAccessLogEntry logged = proxy.nextHttpAccessLog();
+        assertEquals(304, logged.status());
+        assertEquals(HttpAccessLogEntry.COMPLETE, logged.outcome());
+    }
+
+    @Test
+    void aNoContentThatClaimsABodyIsRelayedWithoutOne() throws Exception {
+        String answer = answerTo("HTTP/1.1 204 No Content\r\nContent-Length: 4\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 204 "), answer);
+        assertEquals(HttpAccessLogEntry.COMPLETE, proxy.nextHttpAccessLog().outcome());
     }
 
     /**

@@ -181,23 +181,30 @@ final class ForwardedExchange {
             return;
         }
         ClientResponse response = done.getResponse();
-        if (response.getResponseCode() == 101) {
+        int status = response.getResponseCode();
+        if (status == 101) {
             // only a ws: true rule may switch protocols, and those never come here
             answerError(502, "upstream switched protocols on a plain HTTP request");
             return;
         }
+        if (status < 200) {
+            // Undertow's client skips a 100 Continue only: any other interim response (103 Early Hints) it takes for
+            // the final one, and the real response behind it would never reach the client, left waiting for it
+            refuse("sent an interim " + status + " response, which the proxy does not relay");
+            return;
+        }
         String framing = framingProblem(response.getResponseHeaders());
         if (framing != null) {
-            answerError(502, "upstream " + match.rule().target() + " sent " + framing);
+            refuse("sent " + framing);
             return;
         }
         answered = true;
         cancelResponseDeadline();
-        exchange.setStatusCode(response.getResponseCode());
+        exchange.setStatusCode(status);
         HeaderMap out = exchange.getResponseHeaders();
         out.putAll(response.getResponseHeaders());
         HeaderPolicy.stripHopByHop(out);
-        if (!Connectors.isEntityBodyAllowed(response.getResponseCode())) {
+        if (!Connectors.isEntityBodyAllowed(status)) {
             // a 204 or 304 ends with its head, whatever Content-Length it carries (a 304's is that of the
             // representation, RFC 9110 8.6), while Undertow's client would wait for that many bytes
             dropUpstream();
@@ -208,6 +215,15 @@ final class ForwardedExchange {
                 () -> { }, (e, reading) -> transferFailed(e, reading ? HttpAccessLogEntry.UPSTREAM_FAILED
                         : HttpAccessLogEntry.CLIENT_FAILED));
         responseBody.start();
+    }
+
+    /** Answers 502 instead of the target's response. */
+    private void refuse(String what) {
+        answered = true;
+        cancelResponseDeadline();
+        // once Undertow's client is out of the read that brought the head: what it read past the head is only
+        // given back to the pool when the connection closes after that
+        exchange.getIoThread().execute(() -> answerError(502, "upstream " + match.rule().target() + " " + what));
     }
 
     /**

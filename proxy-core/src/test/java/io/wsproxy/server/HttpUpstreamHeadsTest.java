@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Response heads a target may send that cannot be relayed byte for byte: the body's framing says two things at
- * once (a 502, as nginx answers), or the status allows no body whatever the headers say. The targets are scripted
- * sockets that keep their connection open, as a keep-alive server does.
+ * once (a 502, as nginx answers), the status allows no body whatever the headers say, or it is an interim response
+ * that Undertow's client takes for the final one. The targets are scripted sockets that keep their connection open,
+ * as a keep-alive server does.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class HttpUpstreamHeadsTest {
@@ -80,6 +81,15 @@ class HttpUpstreamHeadsTest {
         String answer = answerTo("HTTP/1.1 204 No Content\r\nContent-Length: 4\r\n\r\n");
         assertTrue(answer.startsWith("HTTP/1.1 204 "), answer);
         assertEquals(HttpAccessLogEntry.COMPLETE, proxy.nextHttpAccessLog().outcome());
+    }
+
+    @Test
+    void anInterimResponseIsNeverRelayedAsTheFinalOne() throws Exception {
+        String answer = answerTo("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
+        assertTrue(answer.contains("103"), answer);
+        assertEquals(502, proxy.nextHttpAccessLog().status());
     }
 
     /**

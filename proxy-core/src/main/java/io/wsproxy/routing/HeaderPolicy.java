@@ -68,8 +68,17 @@ public final class HeaderPolicy {
         InetSocketAddress source = exchange.getSourceAddress();
         String client = source == null ? "unknown"
                 : source.getAddress() != null ? source.getAddress().getHostAddress() : source.getHostString();
-        String prior = out.getFirst(Headers.X_FORWARDED_FOR);
-        out.put(Headers.X_FORWARDED_FOR, prior == null || prior.isBlank() ? client : prior + ", " + client);
+        // the chain so far may come on several lines, one per proxy before us: it is their list, in order
+        StringBuilder chain = new StringBuilder();
+        HeaderValues prior = out.get(Headers.X_FORWARDED_FOR);
+        if (prior != null) {
+            for (String hops : prior) {
+                if (!hops.isBlank()) {
+                    chain.append(hops).append(", ");
+                }
+            }
+        }
+        out.put(Headers.X_FORWARDED_FOR, chain.append(client).toString());
         out.put(Headers.X_FORWARDED_PROTO, exchange.getRequestScheme());
         String host = exchange.getRequestHeaders().getFirst(Headers.HOST);
         if (host != null) {

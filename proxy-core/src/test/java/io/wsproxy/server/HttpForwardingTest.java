@@ -176,6 +176,19 @@ class HttpForwardingTest {
     }
 
     @Test
+    void anXForwardedForChainOnSeveralLinesIsKeptWhole() throws Exception {
+        try (Socket client = RawHttp.connect(proxy)) {
+            // RFC 9110 5.3: as one comma-separated list; proxies before us may each have added a line
+            RawHttp.send(client, "GET /gateway/chain HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 203.0.113.1\r\n"
+                    + "X-Forwarded-For: 198.51.100.2, 192.0.2.3\r\nConnection: close\r\n\r\n");
+            RawHttp.readToEnd(client.getInputStream());
+        }
+        LoggedRequest seen = backend.findAll(anyRequestedFor(urlPathMatching("/api/chain"))).get(0);
+        assertEquals(List.of("203.0.113.1, 198.51.100.2, 192.0.2.3, 127.0.0.1"),
+                seen.getHeaders().getHeader("X-Forwarded-For").values());
+    }
+
+    @Test
     void aClientExpecting100ContinueIsAskedForItsBody() throws Exception {
         try (Socket client = RawHttp.connect(proxy)) {
             RawHttp.send(client, "POST /gateway/upload HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"

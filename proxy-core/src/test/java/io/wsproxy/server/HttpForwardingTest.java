@@ -165,6 +165,25 @@ class HttpForwardingTest {
     }
 
     @Test
+    void anHttp10RequestWithoutHostReachesTheTargetWithTheTargetsHost() throws Exception {
+        backend.stubFor(get("/old").willReturn(aResponse().withStatus(200).withBody("fine")));
+        try (TestProxy plain = TestProxy.start("""
+                  - name: api
+                    pattern: "^/"
+                    target: "http://127.0.0.1:%d"
+                    ws: false
+                """.formatted(backend.port()));
+             Socket client = RawHttp.connect(plain)) {
+            // HTTP/1.0 has no Host; the request goes up as HTTP/1.1, which must have one (RFC 9112 3.2)
+            RawHttp.send(client, "GET /old HTTP/1.0\r\n\r\n");
+            String answer = RawHttp.readToEnd(client.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.0 200 "), answer);
+        }
+        LoggedRequest seen = backend.findAll(anyRequestedFor(urlPathMatching("/old"))).get(0);
+        assertEquals("127.0.0.1:" + backend.port(), seen.getHeader("Host"));
+    }
+
+    @Test
     void headersOnTheRuleReplaceTheClients() throws Exception {
         http.send(HttpRequest.newBuilder(proxy.http("/gateway/h")).header("X-Proxy-Auth", "forged").build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -6,6 +6,7 @@ import io.undertow.client.ClientExchange;
 import io.undertow.client.ClientRequest;
 import io.undertow.client.ClientResponse;
 import io.undertow.client.http.ClientConnectionAbort;
+import io.undertow.client.http.ResponseHeadLimit;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
@@ -40,6 +41,8 @@ import org.xnio.channels.StreamSinkChannel;
  */
 final class ForwardedExchange {
     private static final Logger log = LoggerFactory.getLogger(ForwardedExchange.class);
+    /** The most of a target's response head read before it is a 502 (Envoy's default: 60 KiB). */
+    static final long MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 
     private final HttpServerExchange exchange;
     private final RouteMatch match;
@@ -53,6 +56,7 @@ final class ForwardedExchange {
     private BodyTransfer requestBody;
     private BodyTransfer responseBody;
     private XnioExecutor.Key responseDeadline;
+    private ResponseHeadLimit responseHeadLimit;
     /** A response has begun, the upstream's or one of ours: nothing else may answer. */
     private boolean answered;
     /** We closed the upstream connection: what its client reports from now on is our own doing. */
@@ -99,6 +103,7 @@ final class ForwardedExchange {
             headers.remove(Headers.EXPECT); // the proxy asks for the body itself (sendRequestBody)
         }
         request.getRequestHeaders().putAll(headers);
+        responseHeadLimit = ResponseHeadLimit.apply(upstream, MAX_RESPONSE_HEAD_BYTES);
         upstream.sendRequest(request, new ClientCallback<>() {
             @Override
             public void completed(ClientExchange sent) {
@@ -181,6 +186,7 @@ final class ForwardedExchange {
     }
 
     private void responded(ClientExchange done) {
+        responseHeadLimit.lift();
         if (answered) {
             return;
         }

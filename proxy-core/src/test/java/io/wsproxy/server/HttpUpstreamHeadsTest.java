@@ -6,13 +6,17 @@ import static io.wsproxy.testing.RawHttp.readHead;
 import static io.wsproxy.testing.RawHttp.readToEnd;
 import static io.wsproxy.testing.RawHttp.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wsproxy.testing.TestProxy;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,6 +94,31 @@ class HttpUpstreamHeadsTest {
         assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
         assertTrue(answer.contains("103"), answer);
         assertEquals(502, proxy.nextHttpAccessLog().status());
+    }
+
+    @Test
+    void aResponseHeadOverTheLimitIsA502AndIsReadNoFurther() throws Exception {
+        try (Socket client = connect(proxy)) {
+            send(client, "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            try (Socket server = upstream.accept()) {
+                server.setSoTimeout(READ_TIMEOUT_MS);
+                readHead(server.getInputStream());
+                // a head that would fill the heap if it were read whole before being checked
+                CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
+                    try {
+                        send(server, "HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(32 << 20) + "\r\n\r\n");
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                String answer = readToEnd(client.getInputStream());
+                assertTrue(answer.startsWith("HTTP/1.1 502 "), answer.substring(0, Math.min(answer.length(), 200)));
+                assertTrue(answer.contains("response head over"), answer.substring(0, Math.min(answer.length(), 200)));
+                assertThrows(ExecutionException.class, () -> writing.get(30, TimeUnit.SECONDS),
+                        "the proxy read the whole head");
+                assertEquals(502, proxy.nextHttpAccessLog().status());
+            }
+        }
     }
 
     /**

@@ -70,6 +70,16 @@ class HttpUpstreamHeadsTest {
     }
 
     @Test
+    void aResponseInATransferCodingOtherThanChunkedIs502() throws Exception {
+        // only chunked is undone on the way: the gzip would reach the client as if it were the body
+        String answer = answerTo("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                + "5\r\nhello\r\n0\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
+        assertTrue(answer.contains("Transfer-Encoding gzip, chunked"), answer);
+        assertEquals(502, proxy.nextHttpAccessLog().status());
+    }
+
+    @Test
     void aNotModifiedWithTheRepresentationsContentLengthIsRelayedWithoutABody() throws Exception {
         // RFC 9110 8.6: a 304 may carry the Content-Length the 200 would have had; no body follows it
         String answer = answerTo("HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nContent-Length: 40\r\n\r\n");

@@ -1,6 +1,7 @@
 package io.wsproxy.server;
 
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
 import io.undertow.util.SameThreadExecutor;
 import io.wsproxy.config.Rule;
 import io.wsproxy.config.ServerConfig;
@@ -31,6 +32,14 @@ final class HttpForwarder {
 
     void forward(HttpServerExchange exchange, RouteMatch match) {
         long start = System.nanoTime();
+        String coding = exchange.getRequestHeaders().getFirst(Headers.TRANSFER_ENCODING);
+        if (coding != null && !Headers.CHUNKED.equalToString(coding)) {
+            // Undertow reads a body in any coding as chunked, and Transfer-Encoding stops here: the target would
+            // take bytes still in that coding for the body. RFC 9112 6.1 and nginx: 501
+            answerError(exchange, match.rule(), 501, "Transfer-Encoding " + coding + " is not supported");
+            accessLog.write(exchange, match.rule(), start, 0, 0, HttpAccessLogEntry.COMPLETE);
+            return;
+        }
         exchange.dispatch(SameThreadExecutor.INSTANCE, () ->
                 dialer.connect(match.rule().target(), exchange.getIoThread(), server.connectTimeout())
                         .whenComplete((connection, failure) -> {

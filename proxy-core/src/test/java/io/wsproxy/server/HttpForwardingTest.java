@@ -208,6 +208,21 @@ class HttpForwardingTest {
     }
 
     @Test
+    void aRequestInATransferCodingOtherThanChunkedIs501AndGoesNoFurther() throws Exception {
+        try (Socket client = RawHttp.connect(proxy)) {
+            // Undertow reads any coding as chunked, and Transfer-Encoding stops here: the target would take the
+            // still gzipped bytes for the body (RFC 9112 6.1: 501 for a coding the server does not understand)
+            RawHttp.send(client, "POST /gateway/coded HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                    + "5\r\nhello\r\n0\r\n\r\n");
+            String answer = RawHttp.readToEnd(client.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 501 "), answer);
+            assertTrue(answer.contains("gzip, chunked"), answer);
+        }
+        assertEquals(501, proxy.nextHttpAccessLog().status());
+        assertTrue(backend.findAll(anyRequestedFor(urlPathMatching("/api/coded"))).isEmpty());
+    }
+
+    @Test
     void aClientExpecting100ContinueIsAskedForItsBody() throws Exception {
         try (Socket client = RawHttp.connect(proxy)) {
             RawHttp.send(client, "POST /gateway/upload HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"

@@ -53,21 +53,57 @@ public final class WebSocketDialer {
         String key = WebSocketKeys.newKey();
         request.put(Headers.SEC_WEB_SOCKET_KEY, key);
         request.put(Headers.SEC_WEB_SOCKET_VERSION, "13");
-        return raw.upgrade(wsUri, request, ioThread, timeout).thenApply(answer -> connection(wsUri, key, answer));
+        return raw.upgrade(wsUri, request, ioThread, timeout)
+                .thenApply(answer -> connection(wsUri, key, request.get(Headers.SEC_WEB_SOCKET_PROTOCOL), answer));
     }
 
-    private WebSocketConnection connection(URI uri, String key, RawUpgrade answer) {
+    private WebSocketConnection connection(URI uri, String key, HeaderValues offered, RawUpgrade answer) {
         if (!answer.upgraded()) {
             throw new CompletionException(new UpstreamException(502, UpstreamDialer.describe(uri)
                     + " refused the WebSocket handshake: " + answer.status() + " " + answer.reason(), null));
         }
-        if (!WebSocketKeys.accept(key).equals(answer.headers().getFirst(Headers.SEC_WEB_SOCKET_ACCEPT))) {
+        String problem = answerProblem(key, offered, answer.headers());
+        if (problem != null) {
             IoUtils.safeClose(answer.connection());
-            throw new CompletionException(new UpstreamException(502, UpstreamDialer.describe(uri)
-                    + " answered the handshake with a wrong Sec-WebSocket-Accept", null));
+            throw new CompletionException(new UpstreamException(502, UpstreamDialer.describe(uri) + " " + problem,
+                    null));
         }
         return WebSocketConnection.client(answer.connection(), bufferPool,
                 answer.headers().getFirst(Headers.SEC_WEB_SOCKET_PROTOCOL));
+    }
+
+    /**
+     * The relay's checks, and what this dialer never offers (RFC 6455 4.1): no extension, and no subprotocol but one
+     * of {@code offered}. Else the connection would fail later, at the first frame, with a close code for a peer
+     * that never broke the rules it was given.
+     */
+    private static String answerProblem(String key, HeaderValues offered, HeaderMap answer) {
+        String problem = WebSocketKeys.answerProblem(key, answer);
+        if (problem != null) {
+            return problem;
+        }
+        String extensions = answer.getFirst(Headers.SEC_WEB_SOCKET_EXTENSIONS);
+        if (extensions != null) {
+            return "answered with the extension '" + extensions + "', which was not offered";
+        }
+        String protocol = answer.getFirst(Headers.SEC_WEB_SOCKET_PROTOCOL);
+        if (protocol != null && !isOffered(protocol, offered)) {
+            return "answered with the subprotocol '" + protocol + "', which was not offered";
+        }
+        return null;
+    }
+
+    private static boolean isOffered(String protocol, HeaderValues offered) {
+        if (offered != null) {
+            for (String line : offered) {
+                for (String token : line.split(",")) {
+                    if (token.trim().equals(protocol)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     static URI toWebSocket(URI uri) throws URISyntaxException {

@@ -1,5 +1,8 @@
 package io.wsproxy.upstream;
 
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -30,6 +33,22 @@ public final class WebSocketKeys {
         } catch (IllegalArgumentException notBase64) {
             return false;
         }
+    }
+
+    /**
+     * Why a target's 101 is no WebSocket handshake for {@code key} (RFC 6455 4.1), or null: it switched to another
+     * protocol, or did not answer with the one accept that proves it read the key.
+     */
+    public static String answerProblem(String key, HeaderMap answer) {
+        String upgrade = answer.getFirst(Headers.UPGRADE);
+        if (!"websocket".equalsIgnoreCase(upgrade)) {
+            return "switched protocols to " + (upgrade == null ? "none named" : "'" + upgrade + "'") + ", not websocket";
+        }
+        HeaderValues accepts = answer.get(Headers.SEC_WEB_SOCKET_ACCEPT);
+        if (accepts == null || accepts.size() != 1 || !accept(key).equals(accepts.getFirst())) {
+            return "answered the handshake with a wrong or no Sec-WebSocket-Accept";
+        }
+        return null;
     }
 
     /** The accept value that proves a server read {@code key}. */

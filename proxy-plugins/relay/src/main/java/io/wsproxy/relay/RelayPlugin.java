@@ -90,7 +90,9 @@ public final class RelayPlugin implements ProxyPlugin {
                     + answer.status() + " " + answer.reason() + "\n", relayedHeaders(answer.headers()));
         }
         StreamConnection upstream = answer.connection();
-        String problem = handshakeProblem(request.clientHeaders().getFirst(Headers.SEC_WEB_SOCKET_KEY), answer.headers());
+        // the core answers the client with Upgrade and an accept of its own, so only here can a bad 101 be told
+        String problem = WebSocketKeys.answerProblem(
+                request.clientHeaders().getFirst(Headers.SEC_WEB_SOCKET_KEY), answer.headers());
         if (problem != null) {
             IoUtils.safeClose(upstream);
             throw new CompletionException(new UpstreamException(502, "upstream " + request.upstreamUri() + " " + problem,
@@ -108,21 +110,6 @@ public final class RelayPlugin implements ProxyPlugin {
                 IoUtils.safeClose(upstream);
             }
         });
-    }
-
-    /**
-     * Why the target's 101 is no WebSocket handshake for the client's {@code key} (RFC 6455 4.1), or null. The
-     * core would supply Upgrade and a missing accept itself, so a client could not tell on its own.
-     */
-    private static String handshakeProblem(String key, HeaderMap answer) {
-        String upgrade = answer.getFirst(Headers.UPGRADE);
-        if (!"websocket".equalsIgnoreCase(upgrade)) {
-            return "switched protocols to " + (upgrade == null ? "none named" : "'" + upgrade + "'") + ", not websocket";
-        }
-        if (!WebSocketKeys.accept(key).equals(answer.getFirst(Headers.SEC_WEB_SOCKET_ACCEPT))) {
-            return "answered the handshake with a wrong or no Sec-WebSocket-Accept";
-        }
-        return null;
     }
 
     /** The upstream's answer headers, each value apart (several Set-Cookie stay several), less hop-by-hop ones. */

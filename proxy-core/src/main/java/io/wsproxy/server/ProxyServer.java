@@ -247,6 +247,12 @@ public final class ProxyServer implements AutoCloseable {
                         .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) config.server().headerTimeout().toMillis())
                         .set(UndertowOptions.MAX_HEADER_SIZE, config.server().maxHeaderBytes())
                         .set(UndertowOptions.ALWAYS_SET_DATE, false)
+                        // browsers send { } | ^ ` \ unescaped in queries, and nginx passes them on: Undertow takes
+                        // them only with this, and then, decoding, would rewrite the raw path the rules match; so
+                        // nothing is decoded (rules see the path as sent), and RequestRouter refuses the bytes that
+                        // must not reach a target's request line
+                        .set(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, true)
+                        .set(UndertowOptions.DECODE_URL, false)
                         // bodies stream through a few pooled buffers, so no size needs capping here (Undertow: 2 MiB)
                         .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                         .getMap());

@@ -41,6 +41,11 @@ final class RequestRouter implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) {
         RuleSet current = rules;
+        if (!isForwardable(exchange.getRequestURI()) || !isForwardable(exchange.getQueryString())) {
+            JsonError.send(exchange, 400, "the request target holds a control, non-ASCII or '#' character");
+            accessLog.writeAnswered(exchange, "-");
+            return;
+        }
         String path = rawPath(exchange);
         if (path.equals(metricsPath)) {
             metrics.respond(exchange);
@@ -73,6 +78,20 @@ final class RequestRouter implements HttpHandler {
             return slash < 0 ? "/" : uri.substring(slash);
         }
         return uri;
+    }
+
+    /**
+     * Printable ASCII but '#': what Undertow passes beyond RFC 3986 once unescaped characters are allowed
+     * includes control bytes (a CR would split the target's request line) and bytes past ASCII.
+     */
+    static boolean isForwardable(String requestTarget) {
+        for (int i = 0; i < requestTarget.length(); i++) {
+            char c = requestTarget.charAt(i);
+            if (c <= ' ' || c >= 0x7f || c == '#') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A GET asking for {@code Upgrade: websocket} over HTTP/1.1; HTTP/1.0 has no upgrade (RFC 9110 7.8). */

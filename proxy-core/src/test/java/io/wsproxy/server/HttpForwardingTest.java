@@ -84,6 +84,34 @@ class HttpForwardingTest {
     }
 
     @Test
+    void charactersBrowsersSendUnescapedPassAsTheyCame() throws Exception {
+        // WHATWG URLs leave { } | ^ ` \ raw in a query (GraphQL over GET, JSON filters); nginx passes them on
+        String target = "/gateway/search/a|b?q={\"a\":[1,2]}|x^y`z\\w";
+        try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {
+            io.wsproxy.testing.RawHttp.send(client, "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            String answer = io.wsproxy.testing.RawHttp.readToEnd(client.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
+        }
+        LoggedRequest seen = backend.findAll(anyRequestedFor(urlPathMatching("/api/search/.*"))).get(0);
+        assertEquals("/api/search/a|b?q={\"a\":[1,2]}|x^y`z\\w", seen.getUrl());
+        assertEquals("/gateway/search/a|b", proxy.nextHttpAccessLog().path());
+    }
+
+    @Test
+    void aRequestTargetWithControlOrNonAsciiBytesIs400AndLogged() throws Exception {
+        for (String target : List.of("/gateway/a?x=\u0001", "/gateway/a?x=\u007f", "/gateway/\u00e9", "/gateway/a#b")) {
+            try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {
+                client.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                String answer = io.wsproxy.testing.RawHttp.readToEnd(client.getInputStream());
+                assertTrue(answer.startsWith("HTTP/1.1 400 "), target + ": " + answer);
+                assertEquals(400, proxy.nextHttpAccessLog().status(), target);
+            }
+        }
+        assertEquals(0, backend.findAll(anyRequestedFor(urlPathMatching("/api/.*"))).size());
+    }
+
+    @Test
     void largeBodiesStreamBothWays() throws Exception {
         byte[] upload = new byte[8 << 20];
         new Random(3).nextBytes(upload);

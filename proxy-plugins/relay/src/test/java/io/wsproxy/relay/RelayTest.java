@@ -115,6 +115,19 @@ class RelayTest {
     }
 
     @Test
+    void aQueryWithCharactersBrowsersLeaveUnescapedReachesTheTargetEscaped() throws Exception {
+        // the target's URI is built as a java.net.URI, which holds { " | only escaped: the same query to a server
+        try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {
+            io.wsproxy.testing.RawHttp.send(client, "GET /ws/room/1?f={\"a\":[1]}|x HTTP/1.1\r\nHost: a\r\n"
+                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            String head = io.wsproxy.testing.RawHttp.readHead(client.getInputStream());
+            assertTrue(head.startsWith("HTTP/1.1 101 "), head);
+            assertEquals("/room/1?f=%7B%22a%22:%5B1%5D%7D%7Cx", backend.nextHandshake().getFirst(":uri"));
+        }
+    }
+
+    @Test
     void clientHeadersPassAndForwardedForIsAdded() throws Exception {
         try (WsClient client = WsClient.connect(proxy.ws("/ws"), Map.of("Authorization", "Bearer t", "Cookie", "a=1",
                 "X-Forwarded-For", "10.0.0.9"), List.of(), true)) {

@@ -114,9 +114,17 @@ final class UpgradeHandshake {
                     return;
                 }
                 int end = ResponseHead.end(buffer, scanned, buffer.position());
-                if (end >= 0) {
-                    answered(ResponseHead.parse(buffer, end), end);
-                    return;
+                while (end >= 0) {
+                    ResponseHead head = ResponseHead.parse(buffer, end);
+                    if (!isInterim(head.status())) {
+                        answered(head, end);
+                        return;
+                    }
+                    // a 103 Early Hints or a 100 Continue comes before the answer (RFC 9110 15.2): skipped, as a
+                    // client must; what follows it is read as the answer, within the same handshake deadline
+                    buffer.flip().position(end);
+                    buffer.compact();
+                    end = ResponseHead.end(buffer, 0, buffer.position());
                 }
                 scanned = buffer.position();
                 if (!buffer.hasRemaining()) {
@@ -127,6 +135,10 @@ final class UpgradeHandshake {
         } catch (IOException e) {
             fail("upstream failed during the upgrade: " + UpstreamDialer.reason(e), e);
         }
+    }
+
+    private static boolean isInterim(int status) {
+        return status >= 100 && status < 200 && status != 101;
     }
 
     private void answered(ResponseHead head, int end) {

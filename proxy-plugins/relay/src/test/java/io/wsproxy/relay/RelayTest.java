@@ -340,6 +340,22 @@ class RelayTest {
     }
 
     @Test
+    void interimAnswersBeforeThe101AreSkipped() throws Exception {
+        // RFC 9110 15.2: a client takes any number of 1xx before the final answer (103 Early Hints, 100 Continue)
+        try (ServerSocket target = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             TestProxy eager = TestProxy.start(rule("hints", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
+                     new RelayPlugin())) {
+            answerOnce(target, key -> "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                    + "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + io.wsproxy.upstream.WebSocketKeys.accept(key)
+                    + "\r\n\r\n\u0081\u0005early");
+            try (WsClient client = WsClient.connect(eager.ws("/"))) {
+                assertEquals("early", client.nextText());
+            }
+        }
+    }
+
+    @Test
     void a101ThatDoesNotProveTheTargetReadTheKeyIs502() throws Exception {
         // the client must not be told a handshake succeeded that the target never completed (RFC 6455 4.1)
         assertTargetAnswerIs502(key -> "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");

@@ -576,6 +576,76 @@ class RelayTest {
     }
 
     @Test
+    void aWebSocketUpgradedWhileShutdownWaitsForOthersGets1001Too() throws Exception {
+        // shutdown closes the sessions open when it starts and waits for them; a handshake under way then (its
+        // target slow to answer) becomes a session during that wait, and must be told 1001 as well, not left open
+        // until the grace runs out and its socket is cut without a close frame
+        java.util.concurrent.CompletableFuture<Void> secondAsked = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Void> answerSecond = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Void> endFirst = new java.util.concurrent.CompletableFuture<>();
+        try (ServerSocket target = new ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress())) {
+            TestProxy stopping = TestProxy.start(rule("slow", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "",
+                    "    options: { closeTimeout: 60s }\n"), new RelayPlugin());
+            // the first target never answers the proxy's close: that session stays open while shutdown waits
+            answerUpgrade(target, () -> { }, endFirst);
+            try (WsClient first = WsClient.connect(stopping.ws("/first"))) {
+                answerUpgrade(target, () -> {
+                    secondAsked.complete(null);
+                    answerSecond.join();
+                }, java.util.concurrent.CompletableFuture.completedFuture(null));
+                java.util.concurrent.CompletableFuture<WsClient> second = java.util.concurrent.CompletableFuture
+                        .supplyAsync(() -> {
+                            try {
+                                return WsClient.connect(stopping.ws("/second"));
+                            } catch (Exception e) {
+                                throw new java.util.concurrent.CompletionException(e);
+                            }
+                        });
+                secondAsked.get(10, TimeUnit.SECONDS);
+                Thread stop = new Thread(() -> stopping.server().stop(java.time.Duration.ofSeconds(30)));
+                stop.start();
+                assertEquals(1001, first.awaitClose().code());
+                answerSecond.complete(null);
+                try (WsClient late = second.get(10, TimeUnit.SECONDS)) {
+                    assertEquals(1001, late.awaitClose().code());
+                }
+                endFirst.complete(null);
+                stop.join(20_000);
+            }
+            stopping.pool().assertNoLeaks(java.time.Duration.ofSeconds(5));
+        } finally {
+            answerSecond.complete(null);
+            endFirst.complete(null);
+        }
+    }
+
+    /**
+     * Accepts one upgrade on a thread of its own, runs {@code beforeAnswer}, answers 101, reads what comes to the
+     * end, and holds its socket until {@code end} completes.
+     */
+    private static void answerUpgrade(ServerSocket target, Runnable beforeAnswer,
+                                      java.util.concurrent.CompletableFuture<Void> end) {
+        Thread answering = new Thread(() -> {
+            try (java.net.Socket socket = target.accept()) {
+                String head = io.wsproxy.testing.RawHttp.readHead(socket.getInputStream());
+                java.util.regex.Matcher key = java.util.regex.Pattern.compile("(?i)sec-websocket-key: *(\\S+)").matcher(head);
+                String k = key.find() ? key.group(1) : "";
+                beforeAnswer.run();
+                io.wsproxy.testing.RawHttp.send(socket, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                        + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + io.wsproxy.upstream.WebSocketKeys.accept(k)
+                        + "\r\n\r\n");
+                socket.setSoTimeout(0);
+                socket.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                end.join();
+            } catch (Exception e) {
+                // the test fails on its own side
+            }
+        });
+        answering.setDaemon(true);
+        answering.start();
+    }
+
+    @Test
     void slowReaderCostsAtMostItsBuffers() throws Exception {
         long total = 100L << 20;
         try (WsClient client = WsClient.connect(proxy.ws("/ws"), Map.of(), List.of(), false)) {

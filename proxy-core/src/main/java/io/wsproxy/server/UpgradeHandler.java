@@ -6,6 +6,7 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.SameThreadExecutor;
+import io.undertow.util.StatusCodes;
 import io.wsproxy.config.Rule;
 import io.wsproxy.plugin.PluginBindings;
 import io.wsproxy.routing.RouteMatch;
@@ -85,7 +86,7 @@ final class UpgradeHandler {
             exchange.getResponseSender().send(reject.body());
             accessLog.write(exchange, rule, start, 0, 0, HttpAccessLogEntry.COMPLETE);
         } else if (result instanceof HandshakeResult.Accept accept) {
-            upgrade(exchange, key, accept);
+            upgrade(exchange, rule, start, key, accept);
         } else {
             refuse(exchange, rule, start, 500, "plugin '" + rule.plugin() + "' gave no answer");
         }
@@ -102,10 +103,12 @@ final class UpgradeHandler {
         accessLog.write(exchange, rule, start, 0, 0, HttpAccessLogEntry.COMPLETE);
     }
 
-    private static void upgrade(HttpServerExchange exchange, String key, HandshakeResult.Accept accept) {
+    private void upgrade(HttpServerExchange exchange, Rule rule, long start, String key,
+                         HandshakeResult.Accept accept) {
         UpgradeListener listener = accept.onUpgrade();
+        exchange.setStatusCode(StatusCodes.SWITCHING_PROTOCOLS);
         if (!exchange.getConnection().isOpen()) {
-            listener.abandoned();
+            abandoned(exchange, rule, start, listener);
             return;
         }
         HeaderMap headers = exchange.getResponseHeaders();
@@ -117,7 +120,7 @@ final class UpgradeHandler {
         AtomicBoolean upgraded = new AtomicBoolean();
         exchange.getConnection().addCloseListener(connection -> {
             if (upgraded.compareAndSet(false, true)) {
-                listener.abandoned();
+                abandoned(exchange, rule, start, listener);
             }
         });
         exchange.upgradeChannel((StreamConnection connection, HttpServerExchange ex) -> {
@@ -126,6 +129,15 @@ final class UpgradeHandler {
             }
         });
         exchange.endExchange();
+    }
+
+    /**
+     * The client went away before its 101 was out: no session will log it, so the upgrade request is logged here,
+     * with the answer it never got.
+     */
+    private void abandoned(HttpServerExchange exchange, Rule rule, long start, UpgradeListener listener) {
+        listener.abandoned();
+        accessLog.write(exchange, rule, start, 0, 0, HttpAccessLogEntry.CLIENT_FAILED);
     }
 
     private static void putAll(HeaderMap to, java.util.Map<String, java.util.List<String>> from) {

@@ -576,6 +576,35 @@ class RelayTest {
     }
 
     @Test
+    void aClientGoneBeforeIts101HasItsUpstreamClosedAndIsLogged() throws Exception {
+        // nothing reads the client while its target is dialled: the reset shows when the 101 cannot be written
+        java.util.concurrent.CompletableFuture<Void> asked = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Void> answerNow = new java.util.concurrent.CompletableFuture<>();
+        try (ServerSocket target = new ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
+             TestProxy proxied = TestProxy.start(rule("gone", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
+                     new RelayPlugin())) {
+            java.util.concurrent.CompletableFuture<Void> upstreamClosed = answerUpgrade(target, () -> {
+                asked.complete(null);
+                answerNow.join();
+            }, java.util.concurrent.CompletableFuture.completedFuture(null));
+            java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxied);
+            io.wsproxy.testing.RawHttp.send(client, "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            asked.get(10, TimeUnit.SECONDS);
+            client.setSoLinger(true, 0);
+            client.close(); // a reset while the target is still to answer
+            answerNow.complete(null);
+            upstreamClosed.get(10, TimeUnit.SECONDS);
+            io.wsproxy.server.HttpAccessLogEntry entry = proxied.nextHttpAccessLog();
+            assertEquals(101, entry.status(), entry.toString());
+            assertEquals(io.wsproxy.server.HttpAccessLogEntry.CLIENT_FAILED, entry.outcome());
+        } finally {
+            answerNow.complete(null);
+        }
+    }
+
+    @Test
     void aWebSocketUpgradedWhileShutdownWaitsForOthersGets1001Too() throws Exception {
         // shutdown closes the sessions open when it starts and waits for them; a handshake under way then (its
         // target slow to answer) becomes a session during that wait, and must be told 1001 as well, not left open
@@ -621,10 +650,11 @@ class RelayTest {
 
     /**
      * Accepts one upgrade on a thread of its own, runs {@code beforeAnswer}, answers 101, reads what comes to the
-     * end, and holds its socket until {@code end} completes.
+     * end (the stage returned completes then), and holds its socket until {@code end} completes.
      */
-    private static void answerUpgrade(ServerSocket target, Runnable beforeAnswer,
-                                      java.util.concurrent.CompletableFuture<Void> end) {
+    private static java.util.concurrent.CompletableFuture<Void> answerUpgrade(ServerSocket target,
+            Runnable beforeAnswer, java.util.concurrent.CompletableFuture<Void> end) {
+        java.util.concurrent.CompletableFuture<Void> proxyClosed = new java.util.concurrent.CompletableFuture<>();
         Thread answering = new Thread(() -> {
             try (java.net.Socket socket = target.accept()) {
                 String head = io.wsproxy.testing.RawHttp.readHead(socket.getInputStream());
@@ -636,13 +666,15 @@ class RelayTest {
                         + "\r\n\r\n");
                 socket.setSoTimeout(0);
                 socket.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                proxyClosed.complete(null);
                 end.join();
             } catch (Exception e) {
-                // the test fails on its own side
+                proxyClosed.complete(null); // reset by the proxy: closed all the same
             }
         });
         answering.setDaemon(true);
         answering.start();
+        return proxyClosed;
     }
 
     @Test

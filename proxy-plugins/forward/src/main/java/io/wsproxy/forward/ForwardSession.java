@@ -285,6 +285,8 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
 
     @Override
     public void onClosed(WebSocketConnection from, int code, String reason) {
+        // only now, with the client's socket closed: shutdown waits for the 1001 queued behind what it has to read
+        registration.close();
         if (closed) {
             return;
         }
@@ -323,9 +325,6 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
     }
 
     private void finish(int code, String closedBy) {
-        if (registration != null) {
-            registration.close();
-        }
         if (droppedBinary > 0) {
             log.info("{}: dropped {} binary messages from forwarded servers (the envelope protocol is text)",
                     this, droppedBinary);

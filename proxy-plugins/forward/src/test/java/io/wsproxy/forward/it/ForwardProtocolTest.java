@@ -579,6 +579,29 @@ class ForwardProtocolTest {
     }
 
     @Test
+    void shutdownWaitsForAClientBehindOnItsServersRepliesToReadItsWayTo1001() throws Exception {
+        // the 1001 is queued behind what the client has yet to read: shutdown must wait (within its grace) for the
+        // client's connection to close, not only for the session to ask it to
+        Backend flood = backend(Backend.FLOOD);
+        TestProxy proxy = TestProxy.start("  - name: forward-test\n    pattern: \"^/\"\n    plugin: forward\n"
+                + "    options: " + JSON.writeValueAsString(allowLocal()) + "\n", new ForwardPlugin());
+        WsClient slow = use(WsClient.connect(proxy.ws("/"), Map.of(), List.of(), false));
+        slow.sendText(forward(flood.url(), "{\"flood\":" + (64L << 20) + "}"));
+        Stall.await(flood::floodSent);
+        Thread stop = new Thread(() -> proxy.server().stop(java.time.Duration.ofSeconds(30)));
+        stop.start();
+        assertEquals(1001, proxy.nextAccessLog().closeCode()); // the session has asked the client to close
+        WsClient.Event event;
+        do {
+            slow.request(1);
+            event = slow.next();
+        } while (event instanceof WsClient.Text);
+        assertEquals(new WsClient.Close(1001, "proxy shutting down"), event);
+        stop.join(30_000);
+        proxy.pool().assertNoLeaks(java.time.Duration.ofSeconds(5));
+    }
+
+    @Test
     void aClientThatNeverReadsTheProxysRepliesIsClosedWith1008() throws Exception {
         long queueBytes = 64 * 1024;
         TestProxy proxy = proxy(null, Map.of("allow", List.of("wss://only\\.example"), "queueBytes", queueBytes));

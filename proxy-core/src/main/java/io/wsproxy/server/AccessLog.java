@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
  */
 final class AccessLog {
     private static final Logger log = LoggerFactory.getLogger("wsproxy.access");
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
     private final Consumer<AccessLogEntry> listener;
     private final Consumer<HttpAccessLogEntry> httpListener;
     private final ProxyMetrics metrics;
@@ -51,9 +52,30 @@ final class AccessLog {
     private void write(HttpServerExchange exchange, String rule, String upstream, long startNanos,
                        long bytesFromClient, long bytesToClient, String outcome) {
         write(new HttpAccessLogEntry(rule, String.valueOf(exchange.getSourceAddress()),
-                exchange.getRequestMethod().toString(), RequestRouter.rawPath(exchange), upstream,
+                exchange.getRequestMethod().toString(), loggable(RequestRouter.rawPath(exchange)), upstream,
                 exchange.getStatusCode(), Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient,
                 bytesToClient, outcome));
+    }
+
+    /**
+     * {@code path} with the bytes RequestRouter refuses in a request target (controls, space, past ASCII)
+     * percent-encoded: the parser takes all but a space into the path, and a raw CR or LF would end the line here
+     * and start one of the client's making. Undertow holds each byte of the target as one char.
+     */
+    private static String loggable(String path) {
+        StringBuilder out = null;
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c <= ' ' || c >= 0x7f) {
+                if (out == null) {
+                    out = new StringBuilder(path.length() + 16).append(path, 0, i);
+                }
+                out.append('%').append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? path : out.toString();
     }
 
     private void write(HttpAccessLogEntry e) {

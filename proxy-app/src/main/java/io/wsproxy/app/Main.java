@@ -22,6 +22,12 @@ public final class Main {
     static {
         // before anything logs: XNIO and Undertow log through JBoss Logging, which must pick slf4j
         System.setProperty("org.jboss.logging.provider", "slf4j");
+        // before the first TLS handshake, when the JDK reads it: a renegotiation a client starts on the TLS listener
+        // goes unanswered in Undertow's TLS layer (its own HTTPS listener alike) until keepAliveTimeout closes the
+        // connection; refused at once instead, as nginx does
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
     }
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);

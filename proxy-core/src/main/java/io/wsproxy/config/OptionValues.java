@@ -20,7 +20,15 @@ import org.yaml.snakeyaml.nodes.Tag;
  * expects, by each node's resolved tag: {@code 500} is an Integer, {@code 10s} a String, {@code yes} a Boolean.
  */
 final class OptionValues {
+    /**
+     * How large one rule's options may grow once aliases are expanded, counting each value and each character of
+     * text: SnakeYAML limits aliases to lists and mappings to 50, which still lets them nest into billions of
+     * values (or repeat one long text a million times into a plugin's error message).
+     */
+    static final int MAX_EXPANDED_SIZE = 1 << 20;
+
     private final Path file;
+    private int sizeLeft = MAX_EXPANDED_SIZE;
     // nodes being converted on the current branch: an alias back to one of them would never end
     private final Set<Node> open = Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -34,12 +42,27 @@ final class OptionValues {
             throw new ConfigException(file, MappingReader.lineOf(options), path,
                     "expected a mapping of plugin options, got " + MappingReader.describe(options));
         }
-        Map<String, NodeTuple> entries = MappingReader.entries(file, mapping, path);
-        entries.forEach((k, t) -> lines.put(k, MappingReader.lineOf(t.getKeyNode())));
-        return new OptionValues(file).map(entries, path);
+        OptionValues values = new OptionValues(file);
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (Map.Entry<String, NodeTuple> e : MappingReader.entries(file, mapping, path).entrySet()) {
+            int line = MappingReader.lineOf(e.getValue().getKeyNode());
+            String option = path + "." + e.getKey();
+            lines.put(e.getKey(), line);
+            try {
+                map.put(e.getKey(), values.value(e.getValue().getValueNode(), option));
+            } catch (TooLarge tooLarge) {
+                throw new ConfigException(file, line, option, "too large once its aliases are expanded (the options"
+                        + " of a rule may hold at most " + MAX_EXPANDED_SIZE + " values and characters)");
+            }
+        }
+        return Collections.unmodifiableMap(map);
     }
 
     private Object value(Node node, String path) {
+        sizeLeft -= 1 + (node instanceof ScalarNode scalar ? scalar.getValue().length() : 0);
+        if (sizeLeft < 0) {
+            throw new TooLarge();
+        }
         if (!open.add(node)) {
             throw error(node, path, "an alias refers to a value that contains it");
         }
@@ -93,6 +116,13 @@ final class OptionValues {
             return text;
         }
         throw error(node, path, "unsupported YAML tag " + tag);
+    }
+
+    /** Thrown as soon as the size runs out, and reported at the option being converted then. */
+    private static final class TooLarge extends RuntimeException {
+        TooLarge() {
+            super(null, null, false, false);
+        }
     }
 
     private ConfigException error(Node node, String path, String problem) {

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -149,5 +152,33 @@ class ConfigErrorsTest {
         assertTrue(e.getMessage().startsWith(expectedStart),
                 () -> what + "\n expected start: " + expectedStart + "\n actual:         " + e.getMessage());
         assertEquals(FILE, e.file());
+    }
+
+    /** Billion laughs within SnakeYAML's alias limit: 48 aliases, each list thrice the one before, 3^17 values. */
+    @Test
+    @Timeout(value = 10, threadMode = ThreadMode.SEPARATE_THREAD)
+    void optionsThatAliasesBlowUpAreRefusedNotExpanded() {
+        StringBuilder yaml = new StringBuilder(RULE + "    options:\n      l0: &l0 [x, x, x]\n");
+        for (int i = 1; i <= 16; i++) {
+            yaml.append("      l").append(i).append(": &l").append(i).append(" [*l").append(i - 1).append(", *l")
+                    .append(i - 1).append(", *l").append(i - 1).append("]\n");
+        }
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml.toString(), FILE));
+
+        assertTrue(e.getMessage().matches("rules\\.yaml:\\d+: rules\\[0] \\(chat\\)\\.options\\.l\\d+: too large once its "
+                + "aliases are expanded.*"), e.getMessage());
+    }
+
+    /** One long text, repeated by alias, would make a plugin's error message (which quotes the value) gigabytes long. */
+    @Test
+    @Timeout(value = 10, threadMode = ThreadMode.SEPARATE_THREAD)
+    void optionsThatAliasesOfOneLongTextBlowUpAreRefused() {
+        String yaml = RULE + "    options:\n      s: &s " + "x".repeat(100_000) + "\n      a: [" + "*s, ".repeat(1000) + "]\n";
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, FILE));
+
+        assertTrue(e.getMessage().startsWith("rules.yaml:6: rules[0] (chat).options.a: too large once its aliases are "
+                + "expanded"), e.getMessage());
     }
 }

@@ -31,6 +31,12 @@ final class TargetUris {
                     ? "target has no host: '" + text + "'"
                     : "target has no valid host name in '" + uri.getRawAuthority() + "' (letters, digits, '-' and '.')");
         }
+        // java.net.URI takes any number for a port; a socket takes 1 to 65535, so 0 or 65536 could only fail later,
+        // on every request, as a 502
+        if (uri.getPort() == 0 || uri.getPort() > ServerConfig.MAX_PORT) {
+            throw new IllegalArgumentException("port " + uri.getPort() + " out of range in '" + text + "' (1 to "
+                    + ServerConfig.MAX_PORT + ")");
+        }
         if (uri.getRawUserInfo() != null) {
             throw new IllegalArgumentException("target must not carry user info; set an Authorization header instead");
         }

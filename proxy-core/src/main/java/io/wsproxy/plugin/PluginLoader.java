@@ -15,6 +15,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.pf4j.JarPluginManager;
 import org.pf4j.PluginManager;
+import org.pf4j.PluginRuntimeException;
 import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
 import org.slf4j.Logger;
@@ -142,15 +143,34 @@ public final class PluginLoader implements AutoCloseable {
             Throwable cause = plugin.getFailedException();
             throw failure(jar, "did not start (plugin '" + id + "' is " + plugin.getPluginState() + ")", cause);
         }
-        List<ProxyPlugin> found = manager.getExtensions(ProxyPlugin.class, id);
-        if (found.isEmpty()) {
+        List<Class<? extends ProxyPlugin>> classes = manager.getExtensionClasses(ProxyPlugin.class, id);
+        if (classes.isEmpty()) {
             throw failure(jar, "has no ProxyPlugin extension: annotate the class with @Extension and run PF4J's"
                     + " annotation processor, so that META-INF/extensions.idx lists it", null);
+        }
+        List<ProxyPlugin> found = new ArrayList<>();
+        for (Class<? extends ProxyPlugin> type : classes) {
+            found.add(create(manager, type, jar));
         }
         for (ProxyPlugin p : found) {
             log.info("plugin '{}' ({}) from {}", p.name(), p.getClass().getName(), jar.getFileName());
         }
         return found;
+    }
+
+    /**
+     * One instance of an extension class, made here rather than by {@code getExtensions}: PF4J would log a
+     * constructor's exception and leave the jar looking as if it had no extension, and let a LinkageError (a
+     * class the plugin needs and does not carry) escape unnamed.
+     */
+    private static ProxyPlugin create(PluginManager manager, Class<? extends ProxyPlugin> type, Path jar) {
+        try {
+            return manager.getExtensionFactory().create(type);
+        } catch (RuntimeException | LinkageError e) {
+            // PF4J wraps what the constructor threw
+            Throwable cause = e instanceof PluginRuntimeException && e.getCause() != null ? e.getCause() : e;
+            throw failure(jar, "did not start (its " + type.getName() + " cannot be created)", cause);
+        }
     }
 
     private static PluginLoadException failure(Path jar, String problem, Throwable cause) {

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wsproxy.spi.HandshakeResult;
 import io.wsproxy.spi.ProxyPlugin;
+import io.wsproxy.spi.RuleInfo;
+import io.wsproxy.spi.UpgradeRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -109,6 +113,59 @@ class PluginLoaderTest {
         Path broken = Files.writeString(dir.resolve("b-broken.jar"), "nope");
         var e = assertThrows(PluginLoader.PluginLoadException.class, () -> PluginLoader.load(dir));
         assertTrue(e.getMessage().contains(broken.getFileName().toString()), e.getMessage());
+    }
+
+    @Test
+    void pluginWhoseConstructorThrowsIsNamed() throws IOException {
+        Path jar = writeJar("throwing.jar", Map.of("Plugin-Id", "throwing", "Plugin-Version", "1.0.0"),
+                Map.of("META-INF/extensions.idx", indexOf(ThrowingPlugin.class)));
+        var e = assertThrows(PluginLoader.PluginLoadException.class, () -> PluginLoader.load(dir));
+        assertStartsWith("plugin jar " + jar.toAbsolutePath() + " did not start", e.getMessage());
+        assertTrue(e.getMessage().contains("no licence key"), e.getMessage());
+    }
+
+    /** A plugin that needs a library its jar does not carry fails with a LinkageError, which is no Exception. */
+    @Test
+    void pluginMissingAClassItNeedsIsNamed() throws IOException {
+        Path jar = writeJar("incomplete.jar", Map.of("Plugin-Id", "incomplete", "Plugin-Version", "1.0.0"),
+                Map.of("META-INF/extensions.idx", indexOf(IncompletePlugin.class)));
+        var e = assertThrows(PluginLoader.PluginLoadException.class, () -> PluginLoader.load(dir));
+        assertStartsWith("plugin jar " + jar.toAbsolutePath() + " did not start", e.getMessage());
+        assertTrue(e.getMessage().contains("com/example/Missing"), e.getMessage());
+    }
+
+    /** Not bundled in the test jars: PF4J finds the class named by their extensions.idx on the host's class path. */
+    public static final class ThrowingPlugin extends NamedPlugin {
+        public ThrowingPlugin() {
+            throw new IllegalStateException("no licence key");
+        }
+    }
+
+    public static final class IncompletePlugin extends NamedPlugin {
+        public IncompletePlugin() {
+            throw new NoClassDefFoundError("com/example/Missing");
+        }
+    }
+
+    abstract static class NamedPlugin implements ProxyPlugin {
+        @Override
+        public String name() {
+            return getClass().getSimpleName();
+        }
+
+        @Override
+        public Object parseOptions(RuleInfo rule, Map<String, Object> options) {
+            return null;
+        }
+
+        @Override
+        public CompletionStage<HandshakeResult> handshake(UpgradeRequest request) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    private static byte[] indexOf(Class<?> extension) {
+        return (extension.getName() + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     private Path writeJar(String name, Map<String, String> manifestEntries, Map<String, byte[]> files)

@@ -276,7 +276,7 @@ public final class ProxyServer implements AutoCloseable {
                 log.info("wsproxy listening on {}:{}{}", config.server().host(), server.port(),
                         tlsListener != null ? " (TLS: https:// and wss://)" : "");
                 return server;
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 worker.shutdownNow();
                 throw e;
             }

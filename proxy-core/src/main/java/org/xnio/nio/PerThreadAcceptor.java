@@ -131,6 +131,10 @@ public final class PerThreadAcceptor implements Closeable {
      * connections with us instead of failing with "Address already in use".
      */
     private static InetSocketAddress claim(InetSocketAddress bind) throws IOException {
+        if (bind.isUnresolved()) {
+            // bind() would throw UnresolvedAddressException, which has no message at all
+            throw new BindException(bind.getHostString() + ":" + bind.getPort() + ": unknown host");
+        }
         try (ServerSocketChannel probe = ServerSocketChannel.open()) {
             probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             try {

@@ -98,11 +98,12 @@ final class ProxyApp implements AutoCloseable {
     /**
      * Reads the rules file again and routes new requests by its rules (SIGHUP, as nginx's reload). A file with any
      * error changes nothing: the error is logged with its file and line, and the running rules stay. Plugins are
-     * the ones loaded at start.
+     * the ones loaded at start. One at a time, reading included: each SIGHUP runs on a thread of its own, and one
+     * still reading the file must not apply it over the newer one a later SIGHUP read meanwhile.
      *
      * @return whether the new rules are in use
      */
-    boolean reload() {
+    synchronized boolean reload() {
         try {
             ProxyConfig config = read(args);
             if (!config.plugins().equals(started.plugins())) {

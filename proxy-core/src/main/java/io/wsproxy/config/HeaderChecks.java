@@ -24,12 +24,28 @@ final class HeaderChecks {
         return null;
     }
 
-    /** @return what is wrong with the value, or null when it has no CR or LF */
+    /** @return what is wrong with the value, or null when it has no control character but a tab (RFC 9110 5.5) */
     static String valueProblem(String value) {
         if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
             return "header value must not contain CR or LF: '" + printable(value) + "'";
         }
+        int control = firstControl(value, true);
+        if (control >= 0) {
+            return "header value must not contain control characters (U+" + String.format("%04X", (int) value.charAt(control))
+                    + " at " + control + ")";
+        }
         return null;
+    }
+
+    /** Where the first control character (a tab too, unless {@code tabAllowed}) is in {@code text}, or -1. */
+    static int firstControl(String text, boolean tabAllowed) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < ' ' && !(tabAllowed && c == '\t')) || c == 0x7f) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static String printable(String s) {

@@ -156,7 +156,11 @@ final class MappingReader {
         if (!v.getTag().equals(Tag.BOOL)) {
             throw error(key, "expected true or false, got " + describe(v));
         }
-        return YamlScalars.bool(((ScalarNode) v).getValue());
+        try {
+            return YamlScalars.bool(((ScalarNode) v).getValue());
+        } catch (IllegalArgumentException e) {
+            throw error(key, e.getMessage());
+        }
     }
 
     /** A duration written {@code 10s}, {@code 500ms}, {@code 2m} or as bare milliseconds; must be positive. */

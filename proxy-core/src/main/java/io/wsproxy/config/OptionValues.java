@@ -110,6 +110,8 @@ final class OptionValues {
             }
         } catch (NumberFormatException e) {
             throw error(node, path, "number out of range or malformed: '" + text + "'");
+        } catch (IllegalArgumentException e) {
+            throw error(node, path, e.getMessage());
         }
         // a date such as 2024-01-01 is text to a plugin, not a timestamp
         if (tag.equals(Tag.STR) || tag.equals(Tag.TIMESTAMP)) {

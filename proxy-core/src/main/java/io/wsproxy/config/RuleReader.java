@@ -28,6 +28,12 @@ final class RuleReader {
     Rule read(Node node, int index) {
         MappingReader fields = MappingReader.of(file, node, pathOf(node, index), FIELDS);
         String name = fields.requiredString("name");
+        int control = HeaderChecks.firstControl(name, false);
+        if (control >= 0) {
+            // a name is written into every access-log line of its rule: a line break there would start another
+            throw fields.error("name", "must not contain control characters (U+"
+                    + String.format("%04X", (int) name.charAt(control)) + " at " + control + ")");
+        }
         Pattern pattern = pattern(fields);
         URI target = target(fields);
         String rewrite = rewrite(fields, pattern);

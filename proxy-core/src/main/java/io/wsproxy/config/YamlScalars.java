@@ -65,10 +65,15 @@ final class YamlScalars {
         return Double.parseDouble(s);
     }
 
+    /**
+     * YAML 1.1's booleans; anything else (which only an explicit {@code !!bool} tag can bring here) is refused
+     * rather than read as false.
+     */
     static boolean bool(String text) {
-        return switch (text.toLowerCase()) {
+        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
             case "true", "yes", "on" -> true;
-            default -> false;
+            case "false", "no", "off" -> false;
+            default -> throw new IllegalArgumentException("expected true or false, got '" + text + "'");
         };
     }
 }

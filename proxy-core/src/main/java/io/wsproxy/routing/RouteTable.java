@@ -30,15 +30,39 @@ public final class RouteTable {
     /**
      * @param rawPath the request path as sent, without the query
      * @return the first matching rule with the rewritten path, or null when no rule matches
+     * @throws MatchTooCostly when the rules read the path more than its budget allows ({@link CountedPath})
      */
     public RouteMatch match(String rawPath) {
+        CountedPath counted = new CountedPath(rawPath);
         for (Route route : routes) {
-            Matcher m = route.rule().pattern().matcher(rawPath);
-            if (m.find()) {
+            Matcher m = route.rule().pattern().matcher(counted);
+            boolean found;
+            try {
+                found = m.find();
+            } catch (CountedPath.Exhausted e) {
+                throw new MatchTooCostly(route.rule(), rawPath.length());
+            }
+            if (found) {
                 return new RouteMatch(route.rule(), route.rewriter().rewrite(rawPath, m), route.upstream());
             }
         }
         return null;
+    }
+
+    /** A rule's pattern backtracked past the budget on a path: the request cannot be routed. */
+    public static final class MatchTooCostly extends RuntimeException {
+        private final transient Rule rule;
+
+        MatchTooCostly(Rule rule, int pathLength) {
+            super("rule '" + rule.name() + "': pattern '" + rule.pattern().pattern() + "' gave up on a path of "
+                    + pathLength + " bytes, past its matching budget (nested quantifiers such as (a+)+ backtrack"
+                    + " without end)", null, false, false);
+            this.rule = rule;
+        }
+
+        public Rule rule() {
+            return rule;
+        }
     }
 
     public List<Rule> rules() {

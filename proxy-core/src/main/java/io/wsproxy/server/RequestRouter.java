@@ -8,6 +8,11 @@ import io.undertow.util.Methods;
 import io.undertow.util.Protocols;
 import io.wsproxy.config.Rule;
 import io.wsproxy.routing.RouteMatch;
+import io.wsproxy.routing.RouteTable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The first handler of every request: finds the rule, then hands WebSocket upgrades on {@code ws: true} rules
@@ -15,6 +20,10 @@ import io.wsproxy.routing.RouteMatch;
  * before the rules.
  */
 final class RequestRouter implements HttpHandler {
+    private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+    /** A rule too costly to match is said at most this often: paths that trigger it may come in a flood. */
+    private static final long COSTLY_MATCH_WARNING_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     private final UpgradeHandler upgrades;
     private final HttpForwarder http;
     private final AccessLog accessLog;
@@ -22,6 +31,7 @@ final class RequestRouter implements HttpHandler {
     /** Answered with the metrics before any rule is tried; null: no metrics path. */
     private final String metricsPath;
     private volatile RuleSet rules;
+    private final AtomicLong lastCostlyMatchWarning = new AtomicLong(System.nanoTime() - COSTLY_MATCH_WARNING_NANOS);
 
     RequestRouter(RuleSet rules, UpgradeHandler upgrades, HttpForwarder http, AccessLog accessLog,
                   ProxyMetrics metrics, String metricsPath) {
@@ -51,7 +61,15 @@ final class RequestRouter implements HttpHandler {
             metrics.respond(exchange);
             return;
         }
-        RouteMatch match = current.routes().match(path);
+        RouteMatch match;
+        try {
+            match = current.routes().match(path);
+        } catch (RouteTable.MatchTooCostly e) {
+            warnThrottled(e);
+            JsonError.send(exchange, 500, "rule '" + e.rule().name() + "' could not be matched against this path");
+            accessLog.writeAnswered(exchange, e.rule().name());
+            return;
+        }
         if (match == null) {
             JsonError.send(exchange, 404, "no rule matches this path");
             accessLog.writeAnswered(exchange, "-");
@@ -66,6 +84,15 @@ final class RequestRouter implements HttpHandler {
             accessLog.writeAnswered(exchange, rule.name());
         } else {
             http.forward(exchange, match);
+        }
+    }
+
+    private void warnThrottled(RouteTable.MatchTooCostly e) {
+        long last = lastCostlyMatchWarning.get();
+        long now = System.nanoTime();
+        if (now - last >= COSTLY_MATCH_WARNING_NANOS && lastCostlyMatchWarning.compareAndSet(last, now)) {
+            log.warn("{}; answered 500 (said at most every 10 s; rewrite the pattern without nested or repeated .*)",
+                    e.getMessage());
         }
     }
 

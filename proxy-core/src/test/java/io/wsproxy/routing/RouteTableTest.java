@@ -126,4 +126,29 @@ class RouteTableTest {
 
         assertTrue(text.contains("r: ^/ws -> ws://h:1 rewrite /x"), text);
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 10, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void aPatternThatBacktracksWithoutEndStopsAtItsBudgetNamingTheRule() {
+        // three .* read on and back over each other: n^3 steps before the last one fails, hours for a long path
+        // that a hostile client sends to hold an I/O thread (java.util.regex has no match limit of its own)
+        RouteTable table = table("  - name: fine\n    pattern: '^/ok$'\n    target: 'ws://h:1'\n"
+                + "  - name: careless\n    pattern: '^/api/(.*)/(.*)/(.*)/x$'\n    target: 'ws://h:1'\n");
+        RouteTable.MatchTooCostly e = org.junit.jupiter.api.Assertions.assertThrows(RouteTable.MatchTooCostly.class,
+                () -> table.match("/api/" + "/".repeat(3000) + "y"));
+        assertEquals("careless", e.rule().name());
+        assertEquals("fine", table.match("/ok").rule().name());
+        assertEquals("careless", table.match("/api/a/b/c/x").rule().name());
+    }
+
+    @Test
+    void aLinearPatternOnTheLongestPathAHeadCanHoldStaysWithinTheBudget() {
+        // unanchored, so find() tries every position: the most a sound rule costs, times many rules
+        StringBuilder rules = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            rules.append("  - name: r").append(i).append("\n    pattern: '/x").append(i).append("/[a-z]+$'\n")
+                    .append("    target: 'ws://h:1'\n");
+        }
+        assertNull(table(rules.toString()).match("/" + "ab/".repeat(64 * 1024 / 3)));
+    }
 }

@@ -112,6 +112,33 @@ class HttpForwardingTest {
     }
 
     @Test
+    void aPathThatARulesPatternCannotMatchInTimeIs500AndTheThreadServesOn() throws Exception {
+        try (TestProxy careless = TestProxy.start("""
+                  - name: careless
+                    pattern: "^/api/(.*)/(.*)/(.*)/x$"
+                    target: "http://127.0.0.1:%d"
+                    ws: false
+                  - name: rest
+                    pattern: "^/"
+                    target: "http://127.0.0.1:%d/api"
+                    ws: false
+                """.formatted(backend.port(), backend.port()))) {
+            try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(careless)) {
+                io.wsproxy.testing.RawHttp.send(client, "GET /api/" + "/".repeat(3000) + "y HTTP/1.1\r\nHost: x\r\n"
+                        + "Connection: close\r\n\r\n");
+                String answer = io.wsproxy.testing.RawHttp.readToEnd(client.getInputStream());
+                assertTrue(answer.startsWith("HTTP/1.1 500 "), answer);
+                assertTrue(answer.contains("rule 'careless' could not be matched"), answer);
+            }
+            HttpAccessLogEntry logged = careless.nextHttpAccessLog();
+            assertEquals("careless", logged.rule());
+            assertEquals(500, logged.status());
+            assertEquals(200, http.send(HttpRequest.newBuilder(careless.http("/users")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+    }
+
+    @Test
     void largeBodiesStreamBothWays() throws Exception {
         byte[] upload = new byte[8 << 20];
         new Random(3).nextBytes(upload);

@@ -9,6 +9,9 @@ import io.wsproxy.plugin.PluginRegistry;
 import io.wsproxy.server.ProxyServer;
 import io.wsproxy.spi.ProxyPlugin;
 import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,10 +67,16 @@ final class ProxyApp implements AutoCloseable {
      *
      * @return the rules file, checked
      */
-    static ProxyConfig check(Arguments args, Path defaultPlugins) {
+    static ProxyConfig check(Arguments args, Path defaultPlugins) throws BindException {
         ProxyConfig config = read(args);
         try (PluginLoader loader = PluginLoader.load(pluginsDir(args, config, defaultPlugins))) {
             PluginBindings.bind(config.rules(), registry(loader));
+        }
+        try {
+            // start looks the listening host up before it binds: a name that does not resolve fails there, so here
+            InetAddress.getByName(config.server().host());
+        } catch (UnknownHostException e) {
+            throw new BindException(config.server().host() + ":" + config.server().port() + ": unknown host");
         }
         return config;
     }

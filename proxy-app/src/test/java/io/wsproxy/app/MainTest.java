@@ -159,6 +159,14 @@ class MainTest {
     }
 
     @Test
+    void checkRefusesAHostNameThatDoesNotResolveAsStartWould() throws Exception {
+        Path rules = TestPlugins.rules(dir, "rules.yaml", ECHO_ONLY.replace("127.0.0.1", "proxy.invalid"));
+        Main.Exit exit = assertThrows(Main.Exit.class, () -> Main.start(args(rules, "--check"), print()));
+        assertEquals(1, exit.code);
+        assertEquals("wsproxy: cannot listen: proxy.invalid:8080: unknown host", exit.getMessage());
+    }
+
+    @Test
     void brokenJarInThePluginsFolderFailsStartNamingIt() throws Exception {
         Path rules = TestPlugins.rules(dir, "rules.yaml", ECHO_ONLY);
         Path plugins = TestPlugins.pluginsFolder(dir);

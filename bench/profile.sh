@@ -4,7 +4,7 @@
 # of the proxy's process(es) (CPU time, context switches, the socket and epoll calls), with --record also
 # `perf record -g` and the share of each binary (JIT code named through the JVM's perf map).
 # Prints the load generator's RESULT line and per-operation figures (CPU us and calls per message or handshake).
-# Usage: bench/profile.sh [--workload echo|churn|large|latency] [--seconds S] [--warmup S] [--record] wsproxy|nginx
+# Usage: bench/profile.sh [--workload echo|churn|large|latency|forward] [--seconds S] [--warmup S] [--record] wsproxy|nginx
 # Needs perf (Debian: linux-perf) and root or kernel.perf_event_paranoid <= 1; loopback only.
 set -euo pipefail
 JAVA_OPTS_BENCH="-Xms1g -Xmx2g -XX:+UseParallelGC"   # as bench/run.sh runs the backend and the load generator
@@ -46,8 +46,15 @@ else
   URL=ws://127.0.0.1:$NGINX_PORT/
 fi
 
+TARGET_ARGS=(--url "$URL")
+if [[ $WORKLOAD == forward ]]; then
+  # the forward plugin's mux mode, as bench/jvm-ab.sh runs it: one connection, three upstreams on the echo backend
+  [[ $TARGET == wsproxy ]] || { echo "--workload forward is wsproxy's forward plugin" >&2; exit 2; }
+  TARGET_ARGS=(--url "${URL}forward" --mode mux
+    --upstreams "ws://127.0.0.1:$ECHO_PORT/a,ws://127.0.0.1:$ECHO_PORT/b,ws://127.0.0.1:$ECHO_PORT/c")
+fi
 # shellcheck disable=SC2086 # several words
-java $JAVA_OPTS_BENCH -jar "$BENCH_JAR" loadgen "$WORKLOAD" --url "$URL" --target "$TARGET" \
+java $JAVA_OPTS_BENCH -jar "$BENCH_JAR" loadgen "$WORKLOAD" "${TARGET_ARGS[@]}" --target "$TARGET" \
   --cpu-pids "$ECHO_PID,$PROFILED" --warmup "$WARMUP" --duration $((SECONDS_MEASURED + 4)) >"$WORK/loadgen.out" 2>&1 &
 LOADGEN=$!
 sleep "$WARMUP"

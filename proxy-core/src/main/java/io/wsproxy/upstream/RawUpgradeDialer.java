@@ -63,7 +63,10 @@ public final class RawUpgradeDialer {
         handshake.start();
     }
 
-    static String pathAndQuery(URI uri) {
+    static String pathAndQuery(URI target) {
+        // a URI may hold characters beyond ASCII (a plugin's, taken from JSON), which the ISO-8859-1 request line
+        // would mangle: they go as their UTF-8 escapes, as a browser sends them
+        URI uri = URI.create(target.toASCIIString());
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
     }

@@ -511,6 +511,17 @@ class ForwardProtocolTest {
     }
 
     @Test
+    void aUrlWithCharactersBeyondAsciiIsDialledWithThemPercentEncodedInUtf8() throws Exception {
+        EchoBackend server = echo();
+        WsClient client = client(proxy(null, allowLocal(), "", new ForwardPlugin()));
+        String written = url(server) + "caf\u00e9/\u20ac?q=\u00fc";
+        client.sendText(forward(written, "{\"id\":1}"));
+        assertEquals("{\"type\":\"forward\",\"url\":\"" + written + "\",\"forward\":{\"id\":1}}", client.nextText());
+        // as a browser's new WebSocket(url) sends it: the path and query as the URL means them, not Latin-1 or '?'
+        assertEquals("/caf%C3%A9/%E2%82%AC?q=%C3%BC", server.nextHandshake().getFirst(":uri"));
+    }
+
+    @Test
     void withoutChangeOriginForwardedHandshakesCarryTheClientsOrigin() throws Exception {
         EchoBackend server = echo();
         TestProxy proxy = proxy(null, allowLocal(), "    headers: { X-Proxy-Auth: secret }\n", new ForwardPlugin());

@@ -18,6 +18,7 @@ import org.xnio.StreamConnection;
 import org.xnio.conduits.ConduitStreamSinkChannel;
 import org.xnio.conduits.ConduitStreamSourceChannel;
 import org.xnio.conduits.PushBackStreamSourceConduit;
+import org.xnio.ssl.SslConnection;
 
 /**
  * Sends one upgrade request on a fresh upstream connection and reads the head of the answer, on the connection's
@@ -110,7 +111,9 @@ final class UpgradeHandshake {
                     return;
                 }
                 if (n < 0) {
-                    fail("upstream closed the connection without answering the upgrade", null);
+                    fail(tlsHandshakeFailed() ? "the TLS handshake with the upstream failed: its certificate was "
+                            + "refused (not trusted, expired or not for this host name), or it closed the connection"
+                            : "upstream closed the connection without answering the upgrade", null);
                     return;
                 }
                 int end = ResponseHead.end(buffer, scanned, buffer.position());
@@ -135,6 +138,15 @@ final class UpgradeHandshake {
         } catch (IOException e) {
             fail("upstream failed during the upgrade: " + UpstreamDialer.reason(e), e);
         }
+    }
+
+    /**
+     * Undertow's TLS layer closes a connection whose handshake failed on our side (the certificate checks) and
+     * keeps the reason to itself, so the read sees only the end: a session never agreed on tells the two apart.
+     */
+    private boolean tlsHandshakeFailed() {
+        return connection instanceof SslConnection ssl
+                && "SSL_NULL_WITH_NULL_NULL".equals(ssl.getSslSession().getCipherSuite());
     }
 
     private static boolean isInterim(int status) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.undertow.util.HeaderMap;
 import io.wsproxy.spi.UpstreamException;
@@ -75,6 +76,28 @@ class UpstreamTlsTest {
                     Duration.ofSeconds(5))
                     .toCompletableFuture().get(10, TimeUnit.SECONDS));
             assertEquals(502, assertInstanceOf(UpstreamException.class, e.getCause()).status());
+        } finally {
+            worker.shutdownNow();
+        }
+    }
+
+    @Test
+    void aCertificateRefusedByTheProxyIsNamedAsSuchNotAsTheTargetClosing() throws Exception {
+        Xnio xnio = Xnio.getInstance();
+        XnioWorker worker = xnio.createWorker(OptionMap.EMPTY);
+        LeakDetectingPool pool = new LeakDetectingPool(16 * 1024);
+        try {
+            // the JVM's trust store does not know the test's self-signed certificate
+            UpstreamDialer tcp = new UpstreamDialer(pool, new UpstreamTls(xnio, null), OptionMap.EMPTY);
+            WebSocketDialer dialer = new WebSocketDialer(new RawUpgradeDialer(tcp, pool), pool);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> dialer.dial(
+                    URI.create("wss://localhost:" + backend.port() + "/"), new HeaderMap(), worker.getIoThread(),
+                    Duration.ofSeconds(5)).toCompletableFuture().get(10, TimeUnit.SECONDS));
+            UpstreamException failure = assertInstanceOf(UpstreamException.class, e.getCause());
+            assertEquals(502, failure.status());
+            assertTrue(failure.getMessage().contains(
+                    "TLS handshake with the upstream failed: its certificate was refused"), failure.getMessage());
+            pool.assertNoLeaks(Duration.ofSeconds(5));
         } finally {
             worker.shutdownNow();
         }

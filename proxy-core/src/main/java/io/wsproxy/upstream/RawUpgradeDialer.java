@@ -66,7 +66,8 @@ public final class RawUpgradeDialer {
     static String pathAndQuery(URI target) {
         // a URI may hold characters beyond ASCII (a plugin's, taken from JSON), which the ISO-8859-1 request line
         // would mangle: they go as their UTF-8 escapes, as a browser sends them
-        URI uri = URI.create(target.toASCIIString());
+        String ascii = target.toASCIIString();
+        URI uri = ascii.equals(target.toString()) ? target : URI.create(ascii); // parsed again only when it changed
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         return uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
     }

@@ -2,8 +2,9 @@ package io.wsproxy.routing;
 
 /**
  * A request path that regex matching reads through a budget: each character read costs one, and past the budget
- * the match is abandoned. A rule's pattern that backtracks without end on some input (nested quantifiers such as
- * {@code (a+)+}) then costs a hostile path a bounded time on the I/O thread, as PCRE's match limit bounds nginx's.
+ * the match is abandoned. A rule's pattern that backtracks without end on some input (repeated quantifiers such as
+ * {@code /(.*)/(.*)/(.*)/x$}, n^3 reads on a run of n slashes) then costs a hostile path a bounded time on the I/O
+ * thread, as PCRE's match limit bounds nginx's.
  */
 final class CountedPath implements CharSequence {
     /** What any path may cost, whatever its length: far above what sound patterns read on a short path. */

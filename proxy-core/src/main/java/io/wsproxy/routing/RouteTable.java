@@ -55,8 +55,8 @@ public final class RouteTable {
 
         MatchTooCostly(Rule rule, int pathLength) {
             super("rule '" + rule.name() + "': pattern '" + rule.pattern().pattern() + "' gave up on a path of "
-                    + pathLength + " bytes, past its matching budget (nested quantifiers such as (a+)+ backtrack"
-                    + " without end)", null, false, false);
+                    + pathLength + " bytes, past its matching budget (repeated quantifiers such as"
+                    + " /(.*)/(.*)/ backtrack without end on some paths)", null, false, false);
             this.rule = rule;
         }
 

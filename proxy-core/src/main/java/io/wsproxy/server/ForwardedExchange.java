@@ -6,6 +6,7 @@ import io.undertow.client.ClientExchange;
 import io.undertow.client.ClientRequest;
 import io.undertow.client.ClientResponse;
 import io.undertow.client.http.ClientConnectionAbort;
+import io.undertow.client.http.ClientConnectionTls;
 import io.undertow.client.http.ResponseHeadLimit;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.io.IoCallback;
@@ -21,6 +22,7 @@ import io.wsproxy.config.ServerConfig;
 import io.wsproxy.routing.HeaderPolicy;
 import io.wsproxy.routing.RouteMatch;
 import io.wsproxy.upstream.UpstreamDialer;
+import io.wsproxy.upstream.UpstreamTls;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -262,7 +264,9 @@ final class ForwardedExchange {
         if (answered) {
             closeBoth(HttpAccessLogEntry.UPSTREAM_FAILED);
         } else {
-            answerError(502, "upstream " + match.rule().target() + " failed: " + UpstreamDialer.reason(e));
+            String why = UpstreamTls.handshakeFailed(ClientConnectionTls.session(upstream)) ? UpstreamTls.HANDSHAKE_FAILED
+                    : UpstreamDialer.reason(e);
+            answerError(502, "upstream " + match.rule().target() + " failed: " + why);
         }
     }
 

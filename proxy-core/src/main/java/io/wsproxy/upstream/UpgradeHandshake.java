@@ -111,8 +111,8 @@ final class UpgradeHandshake {
                     return;
                 }
                 if (n < 0) {
-                    fail(tlsHandshakeFailed() ? "the TLS handshake with the upstream failed: its certificate was "
-                            + "refused (not trusted, expired or not for this host name), or it closed the connection"
+                    fail(connection instanceof SslConnection ssl && UpstreamTls.handshakeFailed(ssl.getSslSession())
+                            ? UpstreamTls.HANDSHAKE_FAILED
                             : "upstream closed the connection without answering the upgrade", null);
                     return;
                 }
@@ -138,15 +138,6 @@ final class UpgradeHandshake {
         } catch (IOException e) {
             fail("upstream failed during the upgrade: " + UpstreamDialer.reason(e), e);
         }
-    }
-
-    /**
-     * Undertow's TLS layer closes a connection whose handshake failed on our side (the certificate checks) and
-     * keeps the reason to itself, so the read sees only the end: a session never agreed on tells the two apart.
-     */
-    private boolean tlsHandshakeFailed() {
-        return connection instanceof SslConnection ssl
-                && "SSL_NULL_WITH_NULL_NULL".equals(ssl.getSslSession().getCipherSuite());
     }
 
     private static boolean isInterim(int status) {

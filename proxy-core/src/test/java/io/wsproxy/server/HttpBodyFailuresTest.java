@@ -176,7 +176,9 @@ class HttpBodyFailuresTest {
     @Test
     void bodiesThatKeepMovingOutlastBothTimeouts() throws Exception {
         WireMockServer backend = LoopbackWireMock.start();
-        try (TestProxy patient = TestProxy.startWithServer("bodyTimeout: 500ms, responseTimeout: 300ms",
+        // each timeout well above the 80 ms gaps and the head's wait on a loaded machine, and well below the bodies'
+        // 0.8 s (request) and 1.6 s (response) in all
+        try (TestProxy patient = TestProxy.startWithServer("bodyTimeout: 700ms, responseTimeout: 1s",
                 rule(backend.port()))) {
             // 20 chunks over 1.6 s: a byte every 80 ms or so, the whole well past either timeout
             backend.stubFor(any(urlPathEqualTo("/x")).willReturn(aResponse().withStatus(200)

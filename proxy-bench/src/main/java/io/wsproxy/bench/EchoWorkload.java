@@ -8,6 +8,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Closed-loop echo throughput: each connection keeps {@code --inflight} messages of {@code --size}
  * bytes outstanding and sends a new one per reply. Used for "echo" (50 x 16 x 64 B) and "large"
  * (8 x 4 x 64 KiB). Reports msgs_per_s and mb_per_s (10^6 payload bytes received per second).
+ * Each message starts with its connection's sequence number and every reply must be the next one,
+ * byte for byte, or the connection is closed as an error: a target that drops, duplicates, reorders,
+ * truncates or corrupts messages cannot score (a duplicate would otherwise add one in flight).
  */
 final class EchoWorkload extends Workload {
   private final String name;
@@ -23,30 +26,45 @@ final class EchoWorkload extends Workload {
     this.name = name;
     this.connections = args.integer("connections", connections);
     this.inflight = args.integer("inflight", inflight);
-    this.size = args.integer("size", size);
+    this.size = Math.max(8, args.integer("size", size));
   }
 
   @Override
   void run() throws Exception {
-    ByteBuffer payload = payload(size);
+    ByteBuffer rest = payload(size).position(8).slice(); // every message: these bytes after its sequence number
     int opcode = FrameCodec.OP_BINARY;
+    // per connection (id), confined to its loop: the outgoing message, next sequence to send and to receive
+    ByteBuffer[] outgoing = new ByteBuffer[connections];
+    long[] sent = new long[connections];
+    long[] expected = new long[connections];
     ClientConn.Listener listener = new ClientConn.Listener() {
       @Override
       public void onOpen(ClientConn c) {
         opened.incrementAndGet();
+        outgoing[c.id] = ByteBuffer.wrap(payloadBytes(size));
         for (int i = 0; i < inflight; i++) {
-          c.send(opcode, payload);
+          sendNext(c);
         }
       }
 
       @Override
       public void onMessage(ClientConn c, int op, ByteBuffer p) {
-        if (p.remaining() != size) {
-          errors.increment();
+        int at = p.position();
+        long seq = expected[c.id]++;
+        if (p.remaining() != size || p.getLong(at) != seq || p.slice(at + 8, size - 8).mismatch(rest) >= 0) {
+          c.abort(new java.net.ProtocolException("reply " + seq + " is not the message sent: " + p.remaining()
+              + " bytes" + (p.remaining() >= 8 ? ", sequence " + p.getLong(at) : "")));
+          return;
         }
         messages.increment();
-        bytes.add(p.remaining());
-        c.send(opcode, payload);
+        bytes.add(size);
+        sendNext(c);
+      }
+
+      private void sendNext(ClientConn c) {
+        ByteBuffer out = outgoing[c.id];
+        out.putLong(0, sent[c.id]++);
+        c.send(opcode, out);
       }
 
       @Override

@@ -1,5 +1,6 @@
 package io.wsproxy.bench;
 
+import java.net.ProtocolException;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +35,10 @@ final class ChurnWorkload extends Workload {
 
     @Override
     public void onMessage(ClientConn c, int opcode, ByteBuffer p) {
+      if (!p.equals(payload)) {
+        c.abort(new ProtocolException("echo is not the message sent: " + p.remaining() + " bytes"));
+        return;
+      }
       echoed = true;
       c.close();
     }

@@ -95,7 +95,7 @@ final class ClientConn {
         onReadable();
       }
     } catch (IOException | RuntimeException e) {
-      abort(state == State.CLOSING && e instanceof EOFException ? null : e);
+      abort(e); // an EOF while CLOSING too: the peer never answered our close frame (RFC 6455: 1006)
     }
   }
 

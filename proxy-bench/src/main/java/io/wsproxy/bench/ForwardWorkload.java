@@ -86,7 +86,7 @@ final class ForwardWorkload extends Workload {
     Histogram roundTrips = new Histogram();
     List<byte[]> urls = new ArrayList<>();
     for (String u : upstreams) {
-      urls.add((u + "\"").getBytes(StandardCharsets.UTF_8));
+      urls.add((u + "\",\"forward\":").getBytes(StandardCharsets.UTF_8)); // a reply, not the request bounced
     }
     loops = ClientLoop.start(mux ? 1 : threads);
     boolean[] running = {true};
@@ -112,12 +112,12 @@ final class ForwardWorkload extends Workload {
 
           @Override
           public void onMessage(ClientConn c, int opcode, ByteBuffer p) {
-            replies.increment();
             int j = mux ? upstreamOf(p, urls) : 0;
             if (j < 0) {
               unexpected.increment();
               return;
             }
+            replies.increment();
             long now = System.nanoTime();
             Long sent = sentAt.get(j).poll();
             if (sent != null) {
@@ -166,7 +166,7 @@ final class ForwardWorkload extends Workload {
     }
   }
 
-  /** Which upstream a wrapped reply names, by the url right after the prefix; -1 if none. */
+  /** Which upstream a wrapped reply names, by the url and "forward" key right after the prefix; -1 if none. */
   private static int upstreamOf(ByteBuffer p, List<byte[]> urls) {
     if (!startsWith(p, URL_PREFIX)) {
       return -1;

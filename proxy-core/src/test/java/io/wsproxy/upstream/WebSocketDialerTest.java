@@ -13,15 +13,14 @@ import io.wsproxy.testing.RawHttp;
 import io.wsproxy.websocket.WebSocketConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,11 +36,10 @@ import org.xnio.XnioWorker;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class WebSocketDialerTest {
-    private static final Pattern KEY = Pattern.compile("(?i)sec-websocket-key: *(\\S+)");
-
     private XnioWorker worker;
     private LeakDetectingPool pool;
     private WebSocketDialer dialer;
+    private final List<ServerSocket> targets = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -52,8 +50,11 @@ class WebSocketDialerTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         worker.shutdownNow();
+        for (ServerSocket target : targets) {
+            target.close();
+        }
     }
 
     @Test
@@ -113,17 +114,8 @@ class WebSocketDialerTest {
     private CompletableFuture<WebSocketConnection> dial(HeaderMap headers, UnaryOperator<String> answer)
             throws Exception {
         ServerSocket target = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        Thread answering = new Thread(() -> {
-            try (target; Socket socket = target.accept()) {
-                Matcher key = KEY.matcher(RawHttp.readHead(socket.getInputStream()));
-                RawHttp.send(socket, answer.apply(key.find() ? key.group(1) : ""));
-                socket.getInputStream().read();
-            } catch (Exception e) {
-                // the dial fails on its own side when no answer comes
-            }
-        });
-        answering.setDaemon(true);
-        answering.start();
+        targets.add(target);
+        RawHttp.answerUpgradeOnce(target, answer);
         return dialer.dial(URI.create("ws://127.0.0.1:" + target.getLocalPort() + "/"), headers,
                 worker.getIoThread(), Duration.ofSeconds(5)).toCompletableFuture();
     }

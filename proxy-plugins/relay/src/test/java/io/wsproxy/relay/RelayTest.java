@@ -118,9 +118,7 @@ class RelayTest {
     void aQueryWithCharactersBrowsersLeaveUnescapedReachesTheTargetEscaped() throws Exception {
         // the target's URI is built as a java.net.URI, which holds { " | only escaped: the same query to a server
         try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {
-            io.wsproxy.testing.RawHttp.send(client, "GET /ws/room/1?f={\"a\":[1]}|x HTTP/1.1\r\nHost: a\r\n"
-                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            io.wsproxy.testing.RawHttp.send(client, io.wsproxy.testing.RawHttp.upgradeRequest("/ws/room/1?f={\"a\":[1]}|x"));
             String head = io.wsproxy.testing.RawHttp.readHead(client.getInputStream());
             assertTrue(head.startsWith("HTTP/1.1 101 "), head);
             assertEquals("/room/1?f=%7B%22a%22:%5B1%5D%7D%7Cx", backend.nextHandshake().getFirst(":uri"));
@@ -275,9 +273,8 @@ class RelayTest {
         int closedPort = io.wsproxy.testing.ClosedPort.next();
         try (TestProxy dead = TestProxy.start(rule("dead", "^/", "ws://127.0.0.1:" + closedPort, "", ""), new RelayPlugin());
              java.net.Socket client = io.wsproxy.testing.RawHttp.connect(dead)) {
-            io.wsproxy.testing.RawHttp.send(client, "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n\u0081\u0085abcd\u0009\u0007\u000f\u0008\u000e");
+            io.wsproxy.testing.RawHttp.send(client, io.wsproxy.testing.RawHttp.upgradeRequest("/")
+                    + "\u0081\u0085abcd\u0009\u0007\u000f\u0008\u000e");
             String answer = io.wsproxy.testing.RawHttp.readToEnd(client.getInputStream());
             assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
             assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("\r\nconnection: close\r\n"), answer);
@@ -291,8 +288,7 @@ class RelayTest {
                 "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAAAA\r\n",
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n")) {
             try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {
-                io.wsproxy.testing.RawHttp.send(client, "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
-                        + "Connection: Upgrade\r\n" + keys + "Sec-WebSocket-Version: 13\r\n\r\n");
+                io.wsproxy.testing.RawHttp.send(client, io.wsproxy.testing.RawHttp.upgradeRequest("GET /ws HTTP/1.1", keys));
                 String answer = io.wsproxy.testing.RawHttp.readToEnd(client.getInputStream());
                 assertTrue(answer.startsWith("HTTP/1.1 400 "), keys + " answered " + answer);
                 assertTrue(answer.contains("Sec-WebSocket-Key"), answer);
@@ -304,9 +300,8 @@ class RelayTest {
     void anUpgradeOverHttp10IsPlainHttp() throws Exception {
         // HTTP/1.0 has no Upgrade (RFC 9110 7.8: ignored); a 101 there was followed by the connection's close
         try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {
-            io.wsproxy.testing.RawHttp.send(client, "GET /ws/status/200 HTTP/1.0\r\nHost: a\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            io.wsproxy.testing.RawHttp.send(client, io.wsproxy.testing.RawHttp.upgradeRequest("GET /ws/status/200 HTTP/1.0",
+                    "Sec-WebSocket-Key: " + io.wsproxy.testing.RawHttp.KEY + "\r\n"));
             String answer = io.wsproxy.testing.RawHttp.readToEnd(client.getInputStream());
             assertTrue(answer.startsWith("HTTP/1.0 200 "), answer);
             assertTrue(answer.endsWith("\r\n\r\nplain"), answer);
@@ -317,9 +312,8 @@ class RelayTest {
     void aFrameSentWithTheUpgradeRequestIsRelayed() throws Exception {
         // the client does not wait for the 101: its frame arrives in the same read as the request head
         try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {
-            io.wsproxy.testing.RawHttp.send(client, "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n\u0081\u0085abcd\u0009\u0007\u000f\u0008\u000e");
+            io.wsproxy.testing.RawHttp.send(client, io.wsproxy.testing.RawHttp.upgradeRequest("/ws")
+                    + "\u0081\u0085abcd\u0009\u0007\u000f\u0008\u000e");
             java.io.InputStream in = client.getInputStream();
             assertTrue(io.wsproxy.testing.RawHttp.readHead(in).startsWith("HTTP/1.1 101 "));
             assertArrayEquals(new byte[] {(byte) 0x81, 5, 'h', 'e', 'l', 'l', 'o'}, in.readNBytes(7));
@@ -331,7 +325,7 @@ class RelayTest {
         try (ServerSocket target = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              TestProxy eager = TestProxy.start(rule("eager", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
                      new RelayPlugin())) {
-            answerOnce(target, key -> "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            io.wsproxy.testing.RawHttp.answerUpgradeOnce(target, key -> "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                     + "Sec-WebSocket-Accept: " + io.wsproxy.upstream.WebSocketKeys.accept(key) + "\r\n\r\n\u0081\u0005early");
             try (WsClient client = WsClient.connect(eager.ws("/"))) {
                 assertEquals("early", client.nextText());
@@ -345,7 +339,7 @@ class RelayTest {
         try (ServerSocket target = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              TestProxy eager = TestProxy.start(rule("hints", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
                      new RelayPlugin())) {
-            answerOnce(target, key -> "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+            io.wsproxy.testing.RawHttp.answerUpgradeOnce(target, key -> "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
                     + "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                     + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + io.wsproxy.upstream.WebSocketKeys.accept(key)
                     + "\r\n\r\n\u0081\u0005early");
@@ -380,7 +374,7 @@ class RelayTest {
         try (ServerSocket target = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              TestProxy proxied = TestProxy.start(rule("gz", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
                      new RelayPlugin())) {
-            answerOnce(target, key -> "HTTP/1.1 403 Forbidden\r\nX-Why: token\r\nContent-Encoding: gzip\r\n"
+            io.wsproxy.testing.RawHttp.answerUpgradeOnce(target, key -> "HTTP/1.1 403 Forbidden\r\nX-Why: token\r\nContent-Encoding: gzip\r\n"
                     + "Content-Length: 4\r\n\r\n\u001f\u008b\u0008\u0000");
             java.net.http.HttpResponse<?> refusal = WsClient.handshakeRefusal(proxied.ws("/"));
             assertEquals(403, refusal.statusCode());
@@ -393,28 +387,9 @@ class RelayTest {
         try (ServerSocket target = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
              TestProxy proxied = TestProxy.start(rule("odd", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
                      new RelayPlugin())) {
-            answerOnce(target, answer);
+            io.wsproxy.testing.RawHttp.answerUpgradeOnce(target, answer);
             assertEquals(502, WsClient.handshakeStatus(proxied.ws("/")));
         }
-    }
-
-    /**
-     * On a thread of its own: accepts one upgrade, writes {@code answer} of its Sec-WebSocket-Key in one piece,
-     * then holds the connection until the proxy closes it.
-     */
-    private static void answerOnce(ServerSocket target, java.util.function.UnaryOperator<String> answer) {
-        Thread answering = new Thread(() -> {
-            try (java.net.Socket socket = target.accept()) {
-                String head = io.wsproxy.testing.RawHttp.readHead(socket.getInputStream());
-                java.util.regex.Matcher key = java.util.regex.Pattern.compile("(?i)sec-websocket-key: *(\\S+)").matcher(head);
-                io.wsproxy.testing.RawHttp.send(socket, answer.apply(key.find() ? key.group(1) : ""));
-                socket.getInputStream().read(); // until the proxy closes
-            } catch (Exception e) {
-                // the test fails on its own side when the answer does not come
-            }
-        });
-        answering.setDaemon(true);
-        answering.start();
     }
 
     @Test
@@ -588,9 +563,7 @@ class RelayTest {
                 answerNow.join();
             }, java.util.concurrent.CompletableFuture.completedFuture(null));
             java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxied);
-            io.wsproxy.testing.RawHttp.send(client, "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            io.wsproxy.testing.RawHttp.send(client, io.wsproxy.testing.RawHttp.upgradeRequest("/"));
             asked.get(10, TimeUnit.SECONDS);
             client.setSoLinger(true, 0);
             client.close(); // a reset while the target is still to answer
@@ -657,9 +630,8 @@ class RelayTest {
         java.util.concurrent.CompletableFuture<Void> proxyClosed = new java.util.concurrent.CompletableFuture<>();
         Thread answering = new Thread(() -> {
             try (java.net.Socket socket = target.accept()) {
-                String head = io.wsproxy.testing.RawHttp.readHead(socket.getInputStream());
-                java.util.regex.Matcher key = java.util.regex.Pattern.compile("(?i)sec-websocket-key: *(\\S+)").matcher(head);
-                String k = key.find() ? key.group(1) : "";
+                String k = io.wsproxy.testing.RawHttp.webSocketKey(
+                        io.wsproxy.testing.RawHttp.readHead(socket.getInputStream()));
                 beforeAnswer.run();
                 io.wsproxy.testing.RawHttp.send(socket, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                         + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + io.wsproxy.upstream.WebSocketKeys.accept(k)

@@ -25,11 +25,12 @@ public final class WebSocketKeys {
 
     /** True for a key as RFC 6455 4.1 has a client send it: 16 bytes in base64 (24 characters). */
     public static boolean isValid(String key) {
-        if (key == null || key.strip().length() != 24) {
+        String text = key == null ? "" : key.strip();
+        if (text.length() != 24) {
             return false;
         }
         try {
-            return Base64.getDecoder().decode(key.strip()).length == 16;
+            return Base64.getDecoder().decode(text).length == 16;
         } catch (IllegalArgumentException notBase64) {
             return false;
         }

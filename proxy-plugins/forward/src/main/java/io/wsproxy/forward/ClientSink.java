@@ -36,7 +36,7 @@ final class ClientSink {
         }
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         repliesSinceDrained += bytes.length;
-        client.sendText(bytes, 0, bytes.length);
+        send(bytes, bytes.length);
         client.whenPendingAtMost(limit / 2, drained);
         return true;
     }
@@ -44,7 +44,7 @@ final class ClientSink {
     /** A text of the proxy's own that stands for a server's message. */
     void send(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        client.sendText(bytes, 0, bytes.length);
+        send(bytes, bytes.length);
     }
 
     void send(byte[] data, int length) {

@@ -2,6 +2,7 @@ package io.wsproxy.forward.it;
 
 import io.undertow.Handlers;
 import io.undertow.Undertow;
+import io.undertow.server.HttpHandler;
 import io.undertow.websockets.core.AbstractReceiveListener;
 import io.undertow.websockets.core.BufferedTextMessage;
 import io.undertow.websockets.core.WebSocketCallback;
@@ -15,6 +16,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,11 +55,12 @@ final class Backend implements AutoCloseable {
     private final BlockingQueue<String> closed = new LinkedBlockingQueue<>();
     private final List<WebSocketChannel> connections = new CopyOnWriteArrayList<>();
     private final AtomicLong floodSent = new AtomicLong();
+    private final AtomicInteger handshakes = new AtomicInteger();
 
     Backend(Answer answer) {
         server = Undertow.builder()
                 .addHttpListener(0, "127.0.0.1")
-                .setHandler(Handlers.websocket((exchange, channel) -> {
+                .setHandler(countingHandshakes(Handlers.websocket((exchange, channel) -> {
                     connections.add(channel);
                     channel.getCloseSetter().set(ch -> closed.add("closed"));
                     channel.getReceiveSetter().set(new AbstractReceiveListener() {
@@ -69,7 +72,7 @@ final class Backend implements AutoCloseable {
                         }
                     });
                     channel.resumeReceives();
-                }))
+                })))
                 .build();
         server.start();
     }
@@ -93,8 +96,19 @@ final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * Handshakes this server was asked for: counted before its 101 goes out, so once the proxy has answered its
+     * client, the count holds that handshake (the connection callback runs only after the 101 is written).
+     */
     int connectionCount() {
-        return connections.size();
+        return handshakes.get();
+    }
+
+    private HttpHandler countingHandshakes(HttpHandler websocket) {
+        return exchange -> {
+            handshakes.incrementAndGet();
+            websocket.handleRequest(exchange);
+        };
     }
 
     /** Closes every connection from the server's side with {@code code}. */

@@ -7,10 +7,10 @@ import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import io.undertow.util.Protocols;
 import io.wsproxy.config.Rule;
+import io.wsproxy.logging.WarningThrottle;
 import io.wsproxy.routing.RouteMatch;
 import io.wsproxy.routing.RouteTable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,8 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RequestRouter implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
-    /** A rule too costly to match is said at most this often: paths that trigger it may come in a flood. */
-    private static final long COSTLY_MATCH_WARNING_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final UpgradeHandler upgrades;
     private final HttpForwarder http;
@@ -31,7 +29,8 @@ final class RequestRouter implements HttpHandler {
     /** Answered with the metrics before any rule is tried; null: no metrics path. */
     private final String metricsPath;
     private volatile RuleSet rules;
-    private final AtomicLong lastCostlyMatchWarning = new AtomicLong(System.nanoTime() - COSTLY_MATCH_WARNING_NANOS);
+    /** A rule too costly to match is said at most this often: paths that trigger it may come in a flood. */
+    private final WarningThrottle costlyMatchWarnings = new WarningThrottle(Duration.ofSeconds(10));
 
     RequestRouter(RuleSet rules, UpgradeHandler upgrades, HttpForwarder http, AccessLog accessLog,
                   ProxyMetrics metrics, String metricsPath) {
@@ -88,9 +87,7 @@ final class RequestRouter implements HttpHandler {
     }
 
     private void warnThrottled(RouteTable.MatchTooCostly e) {
-        long last = lastCostlyMatchWarning.get();
-        long now = System.nanoTime();
-        if (now - last >= COSTLY_MATCH_WARNING_NANOS && lastCostlyMatchWarning.compareAndSet(last, now)) {
+        if (costlyMatchWarnings.allow()) {
             log.warn("{}; answered 500 (said at most every 10 s; rewrite the pattern without nested or repeated .*)",
                     e.getMessage());
         }

@@ -1,24 +1,26 @@
 package io.wsproxy.upstream;
 
 import io.undertow.UndertowOptions;
-import io.undertow.client.ClientCallback;
 import io.undertow.client.ClientConnection;
-import io.undertow.client.UndertowClient;
+import io.undertow.client.http.ClientConnectionOverStream;
 import io.undertow.connector.ByteBufferPool;
+import io.wsproxy.logging.WarningThrottle;
 import io.wsproxy.spi.UpstreamException;
-import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.util.Locale;
-import java.util.regex.Pattern;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xnio.IoFuture;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
@@ -26,18 +28,23 @@ import org.xnio.StreamConnection;
 import org.xnio.XnioExecutor;
 import org.xnio.XnioIoThread;
 import org.xnio.ssl.SslConnection;
-import org.xnio.ssl.XnioSsl;
 
 /**
- * Opens connections to targets (plain or TLS) on a given I/O thread: HTTP/1.1 client connections, or bare ones
- * for the upgrade handshake. Failing to reach the target is a 502, missing the connect deadline a 504.
+ * Opens connections to targets (plain or TLS) on a given I/O thread: bare ones for the upgrade handshake, or
+ * HTTP/1.1 client connections over them. A name with several addresses is dialled from a random one of them, so
+ * connections spread over the replicas behind it, moving to the next when one refuses or does not answer within
+ * its share of the connect timeout (nginx does the same with a name in {@code proxy_pass}). Failing to reach the
+ * target is a 502, missing the connect deadline a 504.
  */
 public final class UpstreamDialer {
+    private static final Logger log = LoggerFactory.getLogger(UpstreamDialer.class);
     private static final Pattern LITERAL_IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private final ByteBufferPool bufferPool;
     private final UpstreamTls tls;
     private final OptionMap options;
     private final OptionMap tlsOptions;
+    /** A dead replica fails a share of all dials: said at most this often. */
+    private final WarningThrottle addressFailureWarnings = new WarningThrottle(Duration.ofSeconds(10));
 
     public UpstreamDialer(ByteBufferPool bufferPool, UpstreamTls tls, OptionMap options) {
         this.bufferPool = bufferPool;
@@ -53,131 +60,203 @@ public final class UpstreamDialer {
      * matter). The stage completes on {@code ioThread}. A connection that arrives after the deadline is closed.
      */
     public CompletionStage<ClientConnection> connect(URI target, XnioIoThread ioThread, Duration timeout) {
-        return dial(target, ioThread, timeout, this::openClient);
+        return openStream(target, ioThread, timeout)
+                .thenApply(connection -> ClientConnectionOverStream.of(connection, options, bufferPool));
     }
 
     /** As {@link #connect}, but the bare connection (TLS wrapped for wss and https), for protocols of our own. */
     public CompletionStage<StreamConnection> openStream(URI target, XnioIoThread ioThread, Duration timeout) {
-        return dial(target, ioThread, timeout, this::openStream);
-    }
-
-    private <C extends Closeable> CompletionStage<C> dial(URI target, XnioIoThread ioThread, Duration timeout,
-                                                          Opener<C> opener) {
-        Attempt<C> attempt = new Attempt<>(target);
+        Dial dial = new Dial(target, ioThread, timeout);
         URI httpUri;
         try {
             httpUri = toHttp(target);
         } catch (URISyntaxException e) {
-            attempt.result.completeExceptionally(new UpstreamException(502, "bad upstream URI " + target, e));
-            return attempt.result;
+            dial.result.completeExceptionally(new UpstreamException(502, "bad upstream URI " + target, e));
+            return dial.result;
         }
-        attempt.deadline = ioThread.executeAfter(
-                () -> attempt.result.completeExceptionally(new UpstreamException(504,
-                        "timed out after " + timeout.toMillis() + " ms connecting to " + describe(target), null)),
-                Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
-        if (isLiteralAddress(httpUri.getHost())) {
-            open(opener, httpUri, ioThread, attempt);
-        } else {
-            // connecting resolves the name on the I/O thread: look it up on the task pool first, which fills the
-            // JVM's address cache, so the connect by name (TLS checks that name) does not wait on DNS
-            ioThread.getWorker().execute(() -> {
-                try {
-                    InetAddress.getAllByName(httpUri.getHost());
-                    ioThread.execute(() -> open(opener, httpUri, ioThread, attempt));
-                } catch (UnknownHostException e) {
-                    ioThread.execute(() -> {
-                        attempt.deadline.remove();
-                        attempt.result.completeExceptionally(new UpstreamException(502, "cannot reach "
-                                + describe(target) + ": unknown host " + httpUri.getHost(), e));
-                    });
-                }
-            });
-        }
-        return attempt.result;
-    }
-
-    private static <C extends Closeable> void open(Opener<C> opener, URI httpUri, XnioIoThread ioThread,
-                                                   Attempt<C> attempt) {
-        if (attempt.result.isDone()) {
-            return; // timed out while the name was looked up
-        }
-        try {
-            opener.open(httpUri, ioThread, attempt);
-        } catch (RuntimeException e) {
-            attempt.failed(e);
-        }
-    }
-
-    private void openClient(URI httpUri, XnioIoThread ioThread, Attempt<ClientConnection> attempt) {
-        XnioSsl ssl = isTls(httpUri) ? tls.ssl() : null;
-        UndertowClient.getInstance().connect(new ClientCallback<>() {
-            @Override
-            public void completed(ClientConnection connection) {
-                attempt.connected(connection);
-            }
-
-            @Override
-            public void failed(IOException e) {
-                attempt.failed(e);
-            }
-        }, null, httpUri, ioThread, ssl, bufferPool, options);
-    }
-
-    private void openStream(URI httpUri, XnioIoThread ioThread, Attempt<StreamConnection> attempt) {
-        boolean secure = isTls(httpUri);
-        InetSocketAddress address = new InetSocketAddress(httpUri.getHost(),
-                httpUri.getPort() != -1 ? httpUri.getPort() : secure ? 443 : 80);
-        IoFuture<? extends StreamConnection> opening = secure
-                ? tls.ssl().openSslConnection(ioThread, address, ssl -> handshaking(ssl, attempt), tlsOptions)
-                : ioThread.openStreamConnection(address, attempt::connected, options);
-        opening.addNotifier((future, a) -> {
-            if (future.getStatus() == IoFuture.Status.FAILED) {
-                attempt.failed(future.getException());
-            }
-        }, null);
+        dial.start(httpUri);
+        return dial.result;
     }
 
     /** Starts TLS before the first write, as Undertow's own client does (in its ALPN step). */
-    private static void handshaking(SslConnection connection, Attempt<StreamConnection> attempt) {
+    private static void handshaking(SslConnection connection, Dial dial, int attempt) {
         try {
             connection.startHandshake();
         } catch (IOException e) {
             IoUtils.safeClose(connection);
-            attempt.failed(e);
+            dial.failed(attempt, e);
             return;
         }
-        attempt.connected(connection);
+        dial.connected(attempt, connection);
     }
 
-    private static boolean isTls(URI httpUri) {
-        return httpUri.getScheme().equals("https");
-    }
-
-    private interface Opener<C extends Closeable> {
-        void open(URI httpUri, XnioIoThread ioThread, Attempt<C> attempt);
-    }
-
-    /** One dial: its result, settled once, and the deadline that settles it when nothing else has. */
-    private static final class Attempt<C extends Closeable> {
+    /**
+     * One dial, on its I/O thread once its addresses are known: the addresses, tried one after the other, and the
+     * deadline, which settles the result with a 504 when nothing else has.
+     */
+    private final class Dial {
         final URI target;
-        final CompletableFuture<C> result = new CompletableFuture<>();
+        final XnioIoThread ioThread;
+        final Duration timeout;
+        final long deadlineNanos;
+        final CompletableFuture<StreamConnection> result = new CompletableFuture<>();
         XnioExecutor.Key deadline;
+        boolean secure;
+        int port;
+        InetAddress[] addresses;
+        int first;
+        /** How many addresses were dialled; the last of them is the one under way. */
+        int attempts;
+        IoFuture<? extends StreamConnection> pending;
+        /** Ends the attempt under way when more addresses remain: its share of the time left is up. */
+        XnioExecutor.Key share;
+        /** The addresses that failed and why, for the error when none answers: "a: why; b: why". */
+        final StringBuilder failures = new StringBuilder();
 
-        Attempt(URI target) {
+        Dial(URI target, XnioIoThread ioThread, Duration timeout) {
             this.target = target;
+            this.ioThread = ioThread;
+            this.timeout = timeout;
+            this.deadlineNanos = System.nanoTime() + timeout.toNanos();
         }
 
-        void connected(C connection) {
-            deadline.remove();
-            if (!result.complete(connection)) {
-                IoUtils.safeClose(connection);
+        void start(URI httpUri) {
+            secure = httpUri.getScheme().equals("https");
+            port = httpUri.getPort() != -1 ? httpUri.getPort() : secure ? 443 : 80;
+            deadline = ioThread.executeAfter(this::deadlinePassed, Math.max(1, timeout.toMillis()),
+                    TimeUnit.MILLISECONDS);
+            String host = httpUri.getHost();
+            if (isLiteralAddress(host)) {
+                InetAddress[] literal;
+                try {
+                    literal = new InetAddress[] {InetAddress.getByName(host)}; // parsed, not looked up
+                } catch (UnknownHostException e) {
+                    ioThread.execute(() -> fail(new UpstreamException(502, "bad upstream address " + host, e)));
+                    return;
+                }
+                // the dial's state belongs to the I/O thread, whichever thread asked
+                if (Thread.currentThread() == ioThread) {
+                    dialAll(literal);
+                } else {
+                    ioThread.execute(() -> dialAll(literal));
+                }
+                return;
+            }
+            // the lookup may wait on DNS: it runs on the task pool, never on the I/O thread
+            ioThread.getWorker().execute(() -> {
+                try {
+                    InetAddress[] found = InetAddress.getAllByName(host);
+                    ioThread.execute(() -> dialAll(found));
+                } catch (UnknownHostException e) {
+                    ioThread.execute(() -> fail(new UpstreamException(502, "cannot reach " + describe(target)
+                            + ": unknown host " + host, e)));
+                }
+            });
+        }
+
+        void dialAll(InetAddress[] found) {
+            if (result.isDone()) {
+                return; // timed out while the name was looked up
+            }
+            addresses = found;
+            first = found.length == 1 ? 0 : ThreadLocalRandom.current().nextInt(found.length);
+            next();
+        }
+
+        /** Dials the next address; the ones whose names came from a lookup carry it, for TLS to check. */
+        void next() {
+            int attempt = attempts++;
+            int left = addresses.length - attempt;
+            if (left > 1) {
+                long shareNanos = (deadlineNanos - System.nanoTime()) / left;
+                share = ioThread.executeAfter(() -> shareUsed(attempt), Math.max(1, shareNanos),
+                        TimeUnit.NANOSECONDS);
+            }
+            InetSocketAddress address = new InetSocketAddress(addresses[(first + attempt) % addresses.length], port);
+            try {
+                pending = secure
+                        ? tls.ssl().openSslConnection(ioThread, address, ssl -> handshaking(ssl, this, attempt),
+                                tlsOptions)
+                        : ioThread.openStreamConnection(address, connection -> connected(attempt, connection),
+                                options);
+            } catch (RuntimeException e) {
+                failed(attempt, e);
+                return;
+            }
+            pending.addNotifier((future, unused) -> {
+                if (future.getStatus() == IoFuture.Status.FAILED) {
+                    failed(attempt, future.getException());
+                }
+            }, null);
+        }
+
+        void connected(int attempt, StreamConnection connection) {
+            if (attempt != attempts - 1 || result.isDone()) {
+                IoUtils.safeClose(connection); // an address given up on, or past the deadline
+                return;
+            }
+            settled();
+            result.complete(connection);
+        }
+
+        void failed(int attempt, Throwable e) {
+            if (attempt != attempts - 1 || result.isDone()) {
+                return;
+            }
+            moveOn(attempt, reason(e), e);
+        }
+
+        void shareUsed(int attempt) {
+            if (attempt == attempts - 1 && !result.isDone()) {
+                pending.cancel();
+                moveOn(attempt, "timed out", null);
             }
         }
 
-        void failed(Throwable e) {
+        /** @param cause the last address's failure, kept as the 502's cause; null when it timed out */
+        void moveOn(int attempt, String why, Throwable cause) {
+            if (share != null) {
+                share.remove();
+                share = null;
+            }
+            String address = addresses[(first + attempt) % addresses.length].getHostAddress();
+            failures.append(failures.isEmpty() ? "" : "; ").append(address).append(": ").append(why);
+            if (attempts < addresses.length) {
+                if (addressFailureWarnings.allow()) {
+                    log.warn("{}: {} failed ({}), dialling its next address (said at most every 10 s)",
+                            describe(target), address, why);
+                }
+                next();
+            } else {
+                fail(new UpstreamException(502, "cannot reach " + describe(target)
+                        + (addresses.length == 1 ? ": " + why : " (" + failures + ")"), cause));
+            }
+        }
+
+        void deadlinePassed() {
+            if (result.isDone()) {
+                return;
+            }
+            if (pending != null) {
+                pending.cancel();
+            }
+            String tried = addresses == null || addresses.length == 1 ? "" : " (" + failures
+                    + (failures.isEmpty() ? "" : "; ") + addresses[(first + attempts - 1) % addresses.length]
+                    .getHostAddress() + ": timed out)";
+            fail(new UpstreamException(504, "timed out after " + timeout.toMillis() + " ms connecting to "
+                    + describe(target) + tried, null));
+        }
+
+        void fail(UpstreamException e) {
+            settled();
+            result.completeExceptionally(e);
+        }
+
+        void settled() {
             deadline.remove();
-            result.completeExceptionally(new UpstreamException(502, "cannot reach " + describe(target) + ": "
-                    + reason(e), e));
+            if (share != null) {
+                share.remove();
+            }
         }
     }
 

@@ -25,6 +25,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -70,6 +71,23 @@ class UpstreamAddressesTest {
         for (int i = 0; i < 8; i++) {
             StreamConnection connection = open("ws://one-refusing.test:" + live.getLocalPort() + "/", TIMEOUT);
             assertEquals("127.0.0.1", peer(connection).getAddress().getHostAddress());
+        }
+    }
+
+    @Test
+    void reachesAServiceListeningOnTheIpv6LoopbackOnlyUnderANameWithBoth() throws Exception {
+        // localhost on most machines, and a dev server that listens on ::1 alone (as Node's does by default)
+        ServerSocket live;
+        try {
+            live = listen("::1", 0, 50);
+        } catch (IOException e) {
+            Assumptions.abort("no IPv6 loopback here: " + e);
+            return;
+        }
+
+        for (int i = 0; i < 8; i++) {
+            StreamConnection connection = open("ws://dual-stack.test:" + live.getLocalPort() + "/", TIMEOUT);
+            assertEquals(InetAddress.getByName("::1"), peer(connection).getAddress());
         }
     }
 

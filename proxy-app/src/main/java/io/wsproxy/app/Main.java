@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sun.misc.Signal;
 
 /**
  * {@code java -jar wsproxy.jar [--config FILE] [--plugins DIR] [--port N] [--help]}: starts the proxy and stops it
@@ -61,24 +60,16 @@ public final class Main {
             }
             NonBlockingStderr.drainInstalled(STDERR_DRAIN);
         }, "wsproxy-shutdown"));
+        HangupReload hangups = HangupReload.install();
         try {
             ProxyApp app = start(args, System.out);
             running.set(app);
-            reloadOnHangup(app);
+            hangups.started(app);
         } catch (Exit exit) {
             if (exit.getMessage() != null) {
                 System.err.println(exit.getMessage());
             }
             System.exit(exit.code); // the shutdown hook lets stderr drain
-        }
-    }
-
-    /** {@code kill -HUP PID} re-reads the rules file, as {@code nginx -s reload} does. */
-    private static void reloadOnHangup(ProxyApp app) {
-        try {
-            Signal.handle(new Signal("HUP"), signal -> app.reload());
-        } catch (IllegalArgumentException e) {
-            log.warn("no SIGHUP here ({}): reloading the rules takes a restart", e.getMessage());
         }
     }
 

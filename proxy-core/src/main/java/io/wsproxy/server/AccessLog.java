@@ -28,32 +28,35 @@ final class AccessLog {
     void write(AccessLogEntry e) {
         metrics.count(e);
         if (log.isInfoEnabled()) {
-            log.info("rule={} client={} upstream={} duration_ms={} bytes_in={} bytes_out={} close={} closed_by={}",
-                    e.rule(), e.clientAddress(), e.upstream(), e.duration().toMillis(), e.bytesFromClient(),
-                    e.bytesFromUpstream(), e.closeCode(), e.closedBy());
+            log.info("rule={} client={} upstream={} upstream_addr={} duration_ms={} bytes_in={} bytes_out={} close={} "
+                    + "closed_by={}", e.rule(), e.clientAddress(), e.upstream(), e.upstreamAddress(),
+                    e.duration().toMillis(), e.bytesFromClient(), e.bytesFromUpstream(), e.closeCode(), e.closedBy());
         }
         if (listener != null) {
             listener.accept(e);
         }
     }
 
-    /** The entry for a request on {@code rule}, at its end, with what it was answered. */
-    void write(HttpServerExchange exchange, Rule rule, long startNanos, long bytesFromClient, long bytesToClient,
-               String outcome) {
-        write(exchange, rule.name(), rule.target() == null ? "-" : rule.target().toString(), startNanos,
-                bytesFromClient, bytesToClient, outcome);
+    /**
+     * The entry for a request on {@code rule}, at its end, with what it was answered; {@code upstreamAddress} as
+     * {@link AccessLogEntry#address} wrote it, "-" when no connection to the target was made.
+     */
+    void write(HttpServerExchange exchange, Rule rule, String upstreamAddress, long startNanos, long bytesFromClient,
+               long bytesToClient, String outcome) {
+        write(exchange, rule.name(), rule.target() == null ? "-" : rule.target().toString(), upstreamAddress,
+                startNanos, bytesFromClient, bytesToClient, outcome);
     }
 
     /** The entry for a request the proxy answered at once itself ({@code rule} "-" when none matched). */
     void writeAnswered(HttpServerExchange exchange, String rule) {
-        write(exchange, rule, "-", System.nanoTime(), 0, 0, HttpAccessLogEntry.COMPLETE);
+        write(exchange, rule, "-", "-", System.nanoTime(), 0, 0, HttpAccessLogEntry.COMPLETE);
     }
 
-    private void write(HttpServerExchange exchange, String rule, String upstream, long startNanos,
-                       long bytesFromClient, long bytesToClient, String outcome) {
+    private void write(HttpServerExchange exchange, String rule, String upstream, String upstreamAddress,
+                       long startNanos, long bytesFromClient, long bytesToClient, String outcome) {
         write(new HttpAccessLogEntry(rule, String.valueOf(exchange.getSourceAddress()),
                 exchange.getRequestMethod().toString(), loggable(RequestRouter.rawPath(exchange)), upstream,
-                exchange.getStatusCode(), Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient,
+                upstreamAddress, exchange.getStatusCode(), Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient,
                 bytesToClient, outcome));
     }
 
@@ -81,9 +84,10 @@ final class AccessLog {
     private void write(HttpAccessLogEntry e) {
         metrics.count(e);
         if (log.isInfoEnabled()) {
-            log.info("rule={} client={} method={} path={} upstream={} status={} duration_ms={} bytes_in={} "
-                            + "bytes_out={} outcome={}", e.rule(), e.clientAddress(), e.method(), e.path(), e.upstream(),
-                    e.status(), e.duration().toMillis(), e.bytesFromClient(), e.bytesToClient(), e.outcome());
+            log.info("rule={} client={} method={} path={} upstream={} upstream_addr={} status={} duration_ms={} "
+                            + "bytes_in={} bytes_out={} outcome={}", e.rule(), e.clientAddress(), e.method(), e.path(),
+                    e.upstream(), e.upstreamAddress(), e.status(), e.duration().toMillis(), e.bytesFromClient(),
+                    e.bytesToClient(), e.outcome());
         }
         if (httpListener != null) {
             httpListener.accept(e);

@@ -21,6 +21,7 @@ import io.wsproxy.config.Rule;
 import io.wsproxy.config.ServerConfig;
 import io.wsproxy.routing.HeaderPolicy;
 import io.wsproxy.routing.RouteMatch;
+import io.wsproxy.spi.AccessLogEntry;
 import io.wsproxy.upstream.UpstreamDialer;
 import io.wsproxy.upstream.UpstreamTls;
 import java.io.IOException;
@@ -310,8 +311,9 @@ final class ForwardedExchange {
             return;
         }
         logged = true;
-        accessLog.write(exchange, match.rule(), startNanos, requestBody == null ? 0 : requestBody.written(),
-                responseBody == null ? 0 : responseBody.written(), outcome);
+        accessLog.write(exchange, match.rule(), AccessLogEntry.address(upstream.getPeerAddress()), startNanos,
+                requestBody == null ? 0 : requestBody.written(), responseBody == null ? 0 : responseBody.written(),
+                outcome);
     }
 
     private void dropUpstream() {

@@ -37,7 +37,7 @@ final class HttpForwarder {
             // Undertow reads a body in any coding as chunked, and Transfer-Encoding stops here: the target would
             // take bytes still in that coding for the body. RFC 9112 6.1 and nginx: 501
             answerError(exchange, match.rule(), 501, "Transfer-Encoding " + coding + " is not supported");
-            accessLog.write(exchange, match.rule(), start, 0, 0, HttpAccessLogEntry.COMPLETE);
+            accessLog.write(exchange, match.rule(), "-", start, 0, 0, HttpAccessLogEntry.COMPLETE);
             return;
         }
         exchange.dispatch(SameThreadExecutor.INSTANCE, () ->
@@ -55,7 +55,7 @@ final class HttpForwarder {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
         answerError(exchange, rule, cause instanceof UpstreamException u ? u.status() : 502, cause.getMessage() == null ? "bad gateway" : cause.getMessage());
-        accessLog.write(exchange, rule, startNanos, 0, 0, HttpAccessLogEntry.COMPLETE);
+        accessLog.write(exchange, rule, "-", startNanos, 0, 0, HttpAccessLogEntry.COMPLETE);
     }
 
     /** Answers the client with {@code status} and a JSON body, and logs why. */

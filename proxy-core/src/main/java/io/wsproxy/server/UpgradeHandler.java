@@ -84,7 +84,7 @@ final class UpgradeHandler {
             putAll(exchange.getResponseHeaders(), reject.headers());
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
             exchange.getResponseSender().send(reject.body());
-            accessLog.write(exchange, rule, start, 0, 0, HttpAccessLogEntry.COMPLETE);
+            accessLog.write(exchange, rule, "-", start, 0, 0, HttpAccessLogEntry.COMPLETE);
         } else if (result instanceof HandshakeResult.Accept accept) {
             upgrade(exchange, rule, start, key, accept);
         } else {
@@ -100,7 +100,7 @@ final class UpgradeHandler {
     private void refuse(HttpServerExchange exchange, Rule rule, long start, int status, String error) {
         exchange.setPersistent(false);
         JsonError.send(exchange, status, error);
-        accessLog.write(exchange, rule, start, 0, 0, HttpAccessLogEntry.COMPLETE);
+        accessLog.write(exchange, rule, "-", start, 0, 0, HttpAccessLogEntry.COMPLETE);
     }
 
     private void upgrade(HttpServerExchange exchange, Rule rule, long start, String key,
@@ -137,7 +137,7 @@ final class UpgradeHandler {
      */
     private void abandoned(HttpServerExchange exchange, Rule rule, long start, UpgradeListener listener) {
         listener.abandoned();
-        accessLog.write(exchange, rule, start, 0, 0, HttpAccessLogEntry.CLIENT_FAILED);
+        accessLog.write(exchange, rule, "-", start, 0, 0, HttpAccessLogEntry.CLIENT_FAILED);
     }
 
     private static void putAll(HeaderMap to, java.util.Map<String, java.util.List<String>> from) {

@@ -3,6 +3,7 @@ package io.wsproxy.websocket;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.RejectedExecutionException;
@@ -121,6 +122,11 @@ public final class WebSocketConnection {
 
     public XnioIoThread ioThread() {
         return ioThread;
+    }
+
+    /** The peer's address (for an access log line); kept by the socket after it closes. */
+    public SocketAddress peerAddress() {
+        return connection.getPeerAddress();
     }
 
     /** The subprotocol agreed in the handshake, or "" for none. */

@@ -329,11 +329,12 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
             log.info("{}: dropped {} binary messages from forwarded servers (the envelope protocol is text)",
                     this, droppedBinary);
         }
+        String targetAddress = targetConnection == null ? "-" : AccessLogEntry.address(targetConnection.peerAddress());
         context.services().accessLog(new AccessLogEntry(context.rule().name(),
                 String.valueOf(context.clientAddress()),
                 context.targetUri() == null ? "(forward hub)" : context.targetUri().toString(),
                 Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient, bytesFromUpstreams,
-                code, closedBy));
+                code, closedBy, targetAddress));
     }
 
     /** The client connection's I/O thread; a task refused because the worker is stopping dies with its channels. */

@@ -115,6 +115,7 @@ final class RelaySession implements ProxySession {
         if (closeTimer != null) {
             closeTimer.remove();
         }
+        String upstreamAddress = AccessLogEntry.address(upstream.getPeerAddress());
         IoUtils.safeClose(client, upstream);
         fromClient.releaseBuffer();
         fromUpstream.releaseBuffer();
@@ -123,7 +124,7 @@ final class RelaySession implements ProxySession {
         }
         services.accessLog(new AccessLogEntry(rule, clientAddress, upstreamUri,
                 Duration.ofNanos(System.nanoTime() - startNanos), fromClient.bytes(), fromUpstream.bytes(),
-                closedBy == null ? 1006 : closeCode, closedBy == null ? "proxy" : closedBy));
+                closedBy == null ? 1006 : closeCode, closedBy == null ? "proxy" : closedBy, upstreamAddress));
     }
 
     /** The first close decides what the access log says; it also starts the clock on the closing handshake. */

@@ -213,6 +213,7 @@ class RelayTest {
         io.wsproxy.spi.AccessLogEntry entry = proxy.nextAccessLog();
         assertEquals("echo", entry.rule());
         assertEquals("ws://127.0.0.1:" + backend.port() + "/room?x=1", entry.upstream());
+        assertEquals("127.0.0.1:" + backend.port(), entry.upstreamAddress(), "where the connection went");
         assertTrue(entry.clientAddress().contains("127.0.0.1"), entry.clientAddress());
         assertEquals(4001, entry.closeCode());
         assertEquals("client", entry.closedBy());

@@ -344,6 +344,7 @@ class ForwardProtocolTest {
         assertEquals(1014, entry.closeCode());
         assertEquals("proxy", entry.closedBy());
         assertEquals("(forward hub)", entry.upstream());
+        assertEquals("-", entry.upstreamAddress(), "no target, no connection to one");
     }
 
     @Test
@@ -694,6 +695,7 @@ class ForwardProtocolTest {
         AccessLogEntry entry = logged.nextAccessLog();
         assertEquals("forward-test", entry.rule());
         assertEquals(url(target), entry.upstream());
+        assertEquals("127.0.0.1:" + target.port(), entry.upstreamAddress(), "where the connection went");
         assertEquals(1000, entry.closeCode());
         assertEquals("client", entry.closedBy());
         assertEquals(utf8(toTarget) + utf8(envelope) + 10, entry.bytesFromClient(), "bytes the client sent");

@@ -5,6 +5,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code kill -HUP PID} re-reads the rules file, as {@code nginx -s reload} does. Installed before the proxy starts:
@@ -23,7 +24,12 @@ final class HangupReload {
     static HangupReload install() {
         HangupReload reload = new HangupReload();
         try {
-            Signal.handle(new Signal("HUP"), signal -> reload.hangUp());
+            SignalHandler before = Signal.handle(new Signal("HUP"), signal -> reload.hangUp());
+            if (before == SignalHandler.SIG_IGN) {
+                // the JVM leaves a signal ignored at its start ignored, and takes no handler for it
+                log.warn("SIGHUP is ignored in this process (started with nohup?): kill -HUP cannot reload the "
+                        + "rules; start the proxy without nohup (a service manager, a container, setsid) to reload");
+            }
         } catch (IllegalArgumentException e) {
             log.warn("no SIGHUP here ({}): reloading the rules takes a restart", e.getMessage());
         }

@@ -39,6 +39,15 @@ class ReloadTest {
         }
     }
 
+    @Test
+    void aProxyStartedWithSighupIgnoredSaysThatItCannotReload(@TempDir Path dir) throws Exception {
+        // as nohup starts it: the JVM then keeps SIGHUP ignored, and a kill -HUP would do nothing without a word
+        try (ChildProxy proxy = ChildProxy.startEcho(dir, "trap '' HUP")) {
+            proxy.awaitLine(Pattern.compile("SIGHUP is ignored in this process \\(started with nohup\\?\\)"), WAIT);
+            proxy.awaitPort();
+        }
+    }
+
     private static String rules(String path, String plugin) {
         return """
                 server: { host: 127.0.0.1 }

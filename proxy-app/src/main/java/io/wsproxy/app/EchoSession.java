@@ -30,7 +30,7 @@ final class EchoSession implements ProxySession, WebSocketConnection.Listener {
         this.connection = connection;
         this.services = request.services();
         this.rule = request.rule().name();
-        this.clientAddress = String.valueOf(request.clientAddress());
+        this.clientAddress = AccessLogEntry.address(request.clientAddress());
         this.resume = connection::resumeReceives;
     }
 

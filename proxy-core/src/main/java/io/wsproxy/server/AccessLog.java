@@ -54,7 +54,7 @@ final class AccessLog {
 
     private void write(HttpServerExchange exchange, String rule, String upstream, String upstreamAddress,
                        long startNanos, long bytesFromClient, long bytesToClient, String outcome) {
-        write(new HttpAccessLogEntry(rule, String.valueOf(exchange.getSourceAddress()),
+        write(new HttpAccessLogEntry(rule, AccessLogEntry.address(exchange.getSourceAddress()),
                 exchange.getRequestMethod().toString(), loggable(RequestRouter.rawPath(exchange)), upstream,
                 upstreamAddress, exchange.getStatusCode(), Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient,
                 bytesToClient, outcome));

@@ -331,7 +331,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
         }
         String targetAddress = targetConnection == null ? "-" : AccessLogEntry.address(targetConnection.peerAddress());
         context.services().accessLog(new AccessLogEntry(context.rule().name(),
-                String.valueOf(context.clientAddress()),
+                AccessLogEntry.address(context.clientAddress()),
                 context.targetUri() == null ? "(forward hub)" : context.targetUri().toString(),
                 Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient, bytesFromUpstreams,
                 code, closedBy, targetAddress));

@@ -5,6 +5,7 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import io.wsproxy.spi.AccessLogEntry;
 import io.wsproxy.spi.ByteSizes;
 import io.wsproxy.spi.HandshakeResult;
 import io.wsproxy.spi.InvalidOptionsException;
@@ -102,7 +103,7 @@ public final class RelayPlugin implements ProxyPlugin {
             @Override
             public void upgraded(StreamConnection clientConnection) {
                 new RelaySession(clientConnection, upstream, options, request.services(), request.rule().name(),
-                        String.valueOf(request.clientAddress()), request.upstreamUri().toString()).start();
+                        AccessLogEntry.address(request.clientAddress()), request.upstreamUri().toString()).start();
             }
 
             @Override

@@ -33,8 +33,9 @@ import org.xnio.ssl.SslConnection;
  * Opens connections to targets (plain or TLS) on a given I/O thread: bare ones for the upgrade handshake, or
  * HTTP/1.1 client connections over them. A name with several addresses is dialled from a random one of them, so
  * connections spread over the replicas behind it, moving to the next when one refuses or does not answer within
- * its share of the connect timeout (nginx does the same with a name in {@code proxy_pass}). Failing to reach the
- * target is a 502, missing the connect deadline a 504.
+ * its share of the connect timeout, and trying one that failed in the last ten seconds only after the others
+ * (nginx does the same with a name in {@code proxy_pass}). Failing to reach the target is a 502, missing the
+ * connect deadline a 504.
  */
 public final class UpstreamDialer {
     private static final Logger log = LoggerFactory.getLogger(UpstreamDialer.class);
@@ -45,8 +46,14 @@ public final class UpstreamDialer {
     private final OptionMap tlsOptions;
     /** A dead replica fails a share of all dials: said at most this often. */
     private final WarningThrottle addressFailureWarnings = new WarningThrottle(Duration.ofSeconds(10));
+    private final FailedAddresses failedAddresses;
 
     public UpstreamDialer(ByteBufferPool bufferPool, UpstreamTls tls, OptionMap options) {
+        this(bufferPool, tls, options, new FailedAddresses());
+    }
+
+    UpstreamDialer(ByteBufferPool bufferPool, UpstreamTls tls, OptionMap options, FailedAddresses failedAddresses) {
+        this.failedAddresses = failedAddresses;
         this.bufferPool = bufferPool;
         this.tls = tls;
         this.options = options;
@@ -103,8 +110,8 @@ public final class UpstreamDialer {
         XnioExecutor.Key deadline;
         boolean secure;
         int port;
-        InetAddress[] addresses;
-        int first;
+        /** The target's addresses in the order to dial them. */
+        InetSocketAddress[] addresses;
         /** How many addresses were dialled; the last of them is the one under way. */
         int attempts;
         IoFuture<? extends StreamConnection> pending;
@@ -158,8 +165,8 @@ public final class UpstreamDialer {
             if (result.isDone()) {
                 return; // timed out while the name was looked up
             }
-            addresses = found;
-            first = found.length == 1 ? 0 : ThreadLocalRandom.current().nextInt(found.length);
+            int first = found.length == 1 ? 0 : ThreadLocalRandom.current().nextInt(found.length);
+            addresses = failedAddresses.order(found, first, port);
             next();
         }
 
@@ -172,7 +179,7 @@ public final class UpstreamDialer {
                 share = ioThread.executeAfter(() -> shareUsed(attempt), Math.max(1, shareNanos),
                         TimeUnit.NANOSECONDS);
             }
-            InetSocketAddress address = new InetSocketAddress(addresses[(first + attempt) % addresses.length], port);
+            InetSocketAddress address = addresses[attempt];
             try {
                 pending = secure
                         ? tls.ssl().openSslConnection(ioThread, address, ssl -> handshaking(ssl, this, attempt),
@@ -196,6 +203,9 @@ public final class UpstreamDialer {
                 return;
             }
             settled();
+            if (addresses.length > 1) {
+                failedAddresses.succeeded(addresses[attempt]);
+            }
             result.complete(connection);
         }
 
@@ -219,7 +229,10 @@ public final class UpstreamDialer {
                 share.remove();
                 share = null;
             }
-            String address = addresses[(first + attempt) % addresses.length].getHostAddress();
+            String address = addresses[attempt].getAddress().getHostAddress();
+            if (addresses.length > 1) {
+                failedAddresses.failed(addresses[attempt]);
+            }
             failures.append(failures.isEmpty() ? "" : "; ").append(address).append(": ").append(why);
             if (attempts < addresses.length) {
                 if (addressFailureWarnings.allow()) {
@@ -240,9 +253,13 @@ public final class UpstreamDialer {
             if (pending != null) {
                 pending.cancel();
             }
-            String tried = addresses == null || addresses.length == 1 ? "" : " (" + failures
-                    + (failures.isEmpty() ? "" : "; ") + addresses[(first + attempts - 1) % addresses.length]
-                    .getHostAddress() + ": timed out)";
+            String tried = "";
+            if (addresses != null && addresses.length > 1) {
+                InetSocketAddress last = addresses[attempts - 1];
+                failedAddresses.failed(last);
+                tried = " (" + failures + (failures.isEmpty() ? "" : "; ") + last.getAddress().getHostAddress()
+                        + ": timed out)";
+            }
             fail(new UpstreamException(504, "timed out after " + timeout.toMillis() + " ms connecting to "
                     + describe(target) + tried, null));
         }

@@ -1,12 +1,14 @@
 package io.wsproxy.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.undertow.client.ClientConnection;
 import io.wsproxy.spi.UpstreamException;
+import io.wsproxy.testing.ClosedPort;
 import io.wsproxy.testing.LeakDetectingPool;
 import java.io.Closeable;
 import java.io.IOException;
@@ -147,6 +149,39 @@ class UpstreamAddressesTest {
                 + port + " (127.0.0."), e.getMessage());
         assertTrue(e.getMessage().contains("127.0.0.3: timed out"), e.getMessage());
         assertTrue(e.getMessage().contains("127.0.0.1: timed out"), e.getMessage());
+    }
+
+    @Test
+    void dialsAnAddressThatFailedLatelyAfterTheOthers() throws Exception {
+        int port = ClosedPort.next(); // nothing listens on either address: the error lists them in the order dialled
+        for (int i = 0; i < 16; i++) {
+            FailedAddresses failed = new FailedAddresses();
+            failed.failed(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), port));
+            UpstreamDialer fresh = new UpstreamDialer(pool, new UpstreamTls(Xnio.getInstance(), null),
+                    OptionMap.EMPTY, failed);
+
+            ExecutionException failure = assertThrows(ExecutionException.class, () -> fresh.openStream(
+                    URI.create("ws://one-refusing.test:" + port + "/"), worker.getIoThread(), TIMEOUT)
+                    .toCompletableFuture().get(20, TimeUnit.SECONDS));
+
+            assertTrue(failure.getCause().getMessage().endsWith(
+                    "(127.0.0.1: Connection refused; 127.0.0.2: Connection refused)"), failure.getCause().getMessage());
+            assertTrue(failed.recentlyFailed(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port)),
+                    "the one that refused now");
+        }
+    }
+
+    @Test
+    void aConnectionMadeClearsItsAddressFailure() throws Exception {
+        ServerSocket live = listen("127.0.0.1", 0, 50);
+        InetSocketAddress liveAddress = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), live.getLocalPort());
+        FailedAddresses failed = new FailedAddresses();
+        failed.failed(liveAddress);
+        dialer = new UpstreamDialer(pool, new UpstreamTls(Xnio.getInstance(), null), OptionMap.EMPTY, failed);
+
+        open("ws://one-refusing.test:" + live.getLocalPort() + "/", TIMEOUT); // 127.0.0.2 refuses, then 127.0.0.1
+
+        assertFalse(failed.recentlyFailed(liveAddress));
     }
 
     @Test

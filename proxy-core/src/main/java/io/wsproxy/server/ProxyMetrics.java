@@ -14,8 +14,8 @@ import java.util.function.LongSupplier;
 /**
  * Counters of what the access log records, in Prometheus' text format at {@code server.metricsPath}: plain HTTP
  * requests by rule, status and outcome, WebSocket sessions by rule and the side that closed them, body and
- * message bytes each way, and the sessions open now; with TLS on the listener, how its handshakes ended; and the
- * log lines dropped because stderr was not read. Fed once per request, per closed session and per handshake,
+ * message bytes each way, and the sessions open now; with TLS on the listener, how its handshakes ended; connects
+ * to a target's address that failed; and the log lines dropped because stderr was not read. Fed once per request, per closed session and per handshake,
  * never per message.
  */
 final class ProxyMetrics {
@@ -42,9 +42,12 @@ final class ProxyMetrics {
     private final Map<String, LongAdder> tlsHandshakes;
     /** Null when the log drops nothing (no such log: tests, embedding). */
     private final LongSupplier logLinesDropped;
+    private final LongSupplier upstreamConnectFailures;
 
-    ProxyMetrics(IntSupplier openSessions, boolean tlsListener, LongSupplier logLinesDropped) {
+    ProxyMetrics(IntSupplier openSessions, boolean tlsListener, LongSupplier logLinesDropped,
+                 LongSupplier upstreamConnectFailures) {
         this.openSessions = openSessions;
+        this.upstreamConnectFailures = upstreamConnectFailures;
         this.logLinesDropped = logLinesDropped;
         this.tlsHandshakes = tlsListener ? Map.of(TLS_COMPLETED, new LongAdder(), TLS_FAILED, new LongAdder(),
                 TLS_PLAIN_HTTP, new LongAdder()) : null;
@@ -101,6 +104,9 @@ final class ProxyMetrics {
                 + "have ended, by kind, rule and direction.");
         sorted(bytes, b -> "kind=\"" + b.kind() + "\",rule=\"" + escape(b.rule()) + "\",direction=\""
                 + b.direction() + "\"").forEach((labels, n) -> sample(out, "wsproxy_bytes_total", labels, n));
+        header(out, "wsproxy_upstream_connect_failures_total", "counter", "Connects to one of a target's "
+                + "addresses that failed (refused, unreachable or out of time), whether another answered after.");
+        sample(out, "wsproxy_upstream_connect_failures_total", null, upstreamConnectFailures.getAsLong());
         if (logLinesDropped != null) {
             header(out, "wsproxy_log_lines_dropped_total", "counter", "Log lines dropped because stderr was not "
                     + "read fast enough (the proxy never waits for its log).");

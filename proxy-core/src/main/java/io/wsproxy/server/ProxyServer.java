@@ -231,7 +231,8 @@ public final class ProxyServer implements AutoCloseable {
                         .getMap());
                 OpenSessions sessions = new OpenSessions();
                 RawUpgradeDialer rawDialer = new RawUpgradeDialer(dialer, pool);
-                ProxyMetrics metrics = new ProxyMetrics(sessions::count, config.server().tls() != null, logLinesDropped);
+                ProxyMetrics metrics = new ProxyMetrics(sessions::count, config.server().tls() != null, logLinesDropped,
+                        dialer::connectFailures);
                 AccessLog accessLog = new AccessLog(accessLogListener, httpAccessLogListener, metrics);
                 CoreServices services = new CoreServices(worker, pool, rawDialer, new WebSocketDialer(rawDialer, pool),
                         accessLog, sessions);

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,8 @@ public final class UpstreamDialer {
     /** A dead replica fails a share of all dials: said at most this often. */
     private final WarningThrottle addressFailureWarnings = new WarningThrottle(Duration.ofSeconds(10));
     private final FailedAddresses failedAddresses;
+    /** Connects to an address that failed (refused, unreachable, out of time), for the metrics. */
+    private final LongAdder connectFailures = new LongAdder();
 
     public UpstreamDialer(ByteBufferPool bufferPool, UpstreamTls tls, OptionMap options) {
         this(bufferPool, tls, options, new FailedAddresses());
@@ -69,6 +72,11 @@ public final class UpstreamDialer {
     public CompletionStage<ClientConnection> connect(URI target, XnioIoThread ioThread, Duration timeout) {
         return openStream(target, ioThread, timeout)
                 .thenApply(connection -> ClientConnectionOverStream.of(connection, options, bufferPool));
+    }
+
+    /** How many connects to one of a target's addresses failed so far, whether another address answered after. */
+    public long connectFailures() {
+        return connectFailures.sum();
     }
 
     /** As {@link #connect}, but the bare connection (TLS wrapped for wss and https), for protocols of our own. */
@@ -229,6 +237,7 @@ public final class UpstreamDialer {
                 share.remove();
                 share = null;
             }
+            connectFailures.increment();
             String address = addresses[attempt].getAddress().getHostAddress();
             if (addresses.length > 1) {
                 failedAddresses.failed(addresses[attempt]);
@@ -252,6 +261,9 @@ public final class UpstreamDialer {
             }
             if (pending != null) {
                 pending.cancel();
+            }
+            if (addresses != null) {
+                connectFailures.increment(); // the address under way, out of time
             }
             String tried = "";
             if (addresses != null && addresses.length > 1) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import io.wsproxy.testing.ClosedPort;
 import io.wsproxy.testing.LoopbackWireMock;
 import io.wsproxy.testing.TestProxy;
 import java.net.http.HttpClient;
@@ -35,11 +36,15 @@ class MetricsTest {
                     target: "http://127.0.0.1:%d"
                     rewrite: "$1"
                     ws: false
+                  - name: dead
+                    pattern: "^/dead$"
+                    target: "http://127.0.0.1:%d"
+                    ws: false
                   - name: everything
                     pattern: "^/"
                     target: "http://127.0.0.1:%d"
                     ws: false
-                """.formatted(backend.port(), backend.port()));
+                """.formatted(backend.port(), ClosedPort.next(), backend.port()));
     }
 
     @AfterEach
@@ -64,6 +69,19 @@ class MetricsTest {
                 metrics);
         assertTrue(metrics.contains("\nwsproxy_websocket_sessions_open 0\n"), metrics);
         assertTrue(!metrics.contains("rule=\"everything\""), "the metrics path is not the catch-all rule's: " + metrics);
+    }
+
+    @Test
+    void failedConnectsToATargetAreCounted() throws Exception {
+        String before = send("GET", "/wsproxy/metrics", null).body();
+        assertTrue(before.contains("\nwsproxy_upstream_connect_failures_total 0\n"), before);
+
+        assertEquals(502, send("GET", "/dead", null).statusCode());
+        proxy.nextHttpAccessLog();
+
+        String after = send("GET", "/wsproxy/metrics", null).body();
+        assertTrue(after.contains("\n# TYPE wsproxy_upstream_connect_failures_total counter\n"), after);
+        assertTrue(after.contains("\nwsproxy_upstream_connect_failures_total 1\n"), after);
     }
 
     @Test

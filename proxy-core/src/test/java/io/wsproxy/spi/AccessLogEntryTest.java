@@ -17,7 +17,8 @@ class AccessLogEntryTest {
         assertEquals("[2001:db8:0:1:1:1:1:1]:80", AccessLogEntry.address(
                 new InetSocketAddress(InetAddress.getByName("2001:db8:0:1:1:1:1:1"), 80)), "one zero group stays");
         assertEquals("[::]:80", AccessLogEntry.address(new InetSocketAddress(InetAddress.getByName("::"), 80)));
-        assertEquals("not.resolved:443", AccessLogEntry.address(InetSocketAddress.createUnresolved("not.resolved", 443)));
+        assertEquals("not.resolved:443",
+                AccessLogEntry.address(InetSocketAddress.createUnresolved("not.resolved", 443)));
         assertEquals("-", AccessLogEntry.address(null));
     }
 

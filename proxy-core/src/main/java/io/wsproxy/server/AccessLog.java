@@ -56,8 +56,8 @@ final class AccessLog {
                        long startNanos, long bytesFromClient, long bytesToClient, String outcome) {
         write(new HttpAccessLogEntry(rule, AccessLogEntry.address(exchange.getSourceAddress()),
                 exchange.getRequestMethod().toString(), loggable(RequestRouter.rawPath(exchange)), upstream,
-                upstreamAddress, exchange.getStatusCode(), Duration.ofNanos(System.nanoTime() - startNanos), bytesFromClient,
-                bytesToClient, outcome));
+                upstreamAddress, exchange.getStatusCode(), Duration.ofNanos(System.nanoTime() - startNanos),
+                bytesFromClient, bytesToClient, outcome));
     }
 
     /**

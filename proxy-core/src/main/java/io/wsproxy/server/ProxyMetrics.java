@@ -14,9 +14,9 @@ import java.util.function.LongSupplier;
 /**
  * Counters of what the access log records, in Prometheus' text format at {@code server.metricsPath}: plain HTTP
  * requests by rule, status and outcome, WebSocket sessions by rule and the side that closed them, body and
- * message bytes each way, and the sessions open now; with TLS on the listener, how its handshakes ended; connects
- * to a target's address that failed; and the log lines dropped because stderr was not read. Fed once per request, per closed session and per handshake,
- * never per message.
+ * message bytes each way, and the sessions open now; connects to a target's address that failed; with TLS on the
+ * listener, how its handshakes ended; and the log lines dropped because stderr was not read. Fed once per request,
+ * per closed session, per handshake and per failed connect, never per message.
  */
 final class ProxyMetrics {
     static final String TLS_COMPLETED = "completed";

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.undertow.client.ClientConnection;
 import io.wsproxy.spi.UpstreamException;
+import io.wsproxy.testing.BlackHole;
 import io.wsproxy.testing.ClosedPort;
 import io.wsproxy.testing.LeakDetectingPool;
 import java.io.Closeable;
@@ -15,8 +16,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -218,18 +217,10 @@ class UpstreamAddressesTest {
         return socket;
     }
 
-    /** A port whose accept queue is full: the kernel drops further SYNs, so a connect there neither fails nor ends. */
+    /** A {@link BlackHole} closed after the test. */
     private int blackHole(String address, int port) throws IOException {
-        ServerSocket socket = listen(address, port, 1);
-        for (int i = 0; i < 16; i++) {
-            Socket filler = new Socket();
-            opened.add(filler);
-            try {
-                filler.connect(socket.getLocalSocketAddress(), 200);
-            } catch (SocketTimeoutException e) {
-                return socket.getLocalPort();
-            }
-        }
-        throw new IllegalStateException("the kernel kept accepting connections into a full queue");
+        BlackHole hole = BlackHole.open(address, port);
+        opened.add(hole);
+        return hole.port();
     }
 }

@@ -18,6 +18,10 @@ final class MatchedUpgradeRequest implements UpgradeRequest {
     private final Object options;
     private final ProxyServices services;
     private final URI upstreamUri;
+    /** The plugin's {@link #whenClientLeaves} action; this state is the client's I/O thread's alone. */
+    private Runnable onClientLeaving;
+    private boolean clientLeft;
+    private boolean verdictReached;
 
     MatchedUpgradeRequest(HttpServerExchange exchange, RouteMatch match, Object options, ProxyServices services) {
         this.exchange = exchange;
@@ -67,6 +71,39 @@ final class MatchedUpgradeRequest implements UpgradeRequest {
     @Override
     public ProxyServices services() {
         return services;
+    }
+
+    @Override
+    public void whenClientLeaves(Runnable action) {
+        if (Thread.currentThread() != exchange.getIoThread()) {
+            exchange.getIoThread().execute(() -> whenClientLeaves(action));
+            return;
+        }
+        if (verdictReached) {
+            return;
+        }
+        if (clientLeft) {
+            action.run();
+        } else {
+            onClientLeaving = action;
+        }
+    }
+
+    /** The client went before the answer: the plugin's action runs (once). */
+    void clientLeft() {
+        clientLeft = true;
+        Runnable action = onClientLeaving;
+        onClientLeaving = null;
+        if (action != null && !verdictReached) {
+            action.run();
+        }
+    }
+
+    /** The plugin's verdict is in: its action is dropped. False when the client went before it. */
+    boolean verdictReached() {
+        verdictReached = true;
+        onClientLeaving = null;
+        return !clientLeft;
     }
 
     @Override

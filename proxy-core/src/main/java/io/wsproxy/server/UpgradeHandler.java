@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 
 /**
@@ -54,6 +55,7 @@ final class UpgradeHandler {
         }
         PluginBindings.Binding binding = bindings.of(rule);
         MatchedUpgradeRequest request = new MatchedUpgradeRequest(exchange, match, binding.options(), services);
+        ClientWatch watch = ClientWatch.start(exchange, request::clientLeft);
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
             CompletionStage<HandshakeResult> verdict;
             try {
@@ -62,12 +64,19 @@ final class UpgradeHandler {
                 verdict = CompletableFuture.failedFuture(e);
             }
             verdict.whenComplete((result, failure) -> onIoThread(exchange,
-                    () -> answer(exchange, rule, start, key, result, failure)));
+                    () -> answer(exchange, request, watch, rule, start, key, result, failure)));
         });
     }
 
-    private void answer(HttpServerExchange exchange, Rule rule, long start, String key, HandshakeResult result,
-                        Throwable failure) {
+    private void answer(HttpServerExchange exchange, MatchedUpgradeRequest request, ClientWatch watch, Rule rule,
+                        long start, String key, HandshakeResult result, Throwable failure) {
+        if (watch != null) {
+            watch.stop();
+        }
+        if (!request.verdictReached()) {
+            gone(exchange, rule, start, result);
+            return;
+        }
         if (failure != null) {
             Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
@@ -90,6 +99,22 @@ final class UpgradeHandler {
         } else {
             refuse(exchange, rule, start, 500, "plugin '" + rule.plugin() + "' gave no answer");
         }
+    }
+
+    /**
+     * The client went while the plugin decided: the plugin was told (and gave up its dial, unless it had it already),
+     * so nothing is answered; an accepted upgrade's upstream is let go as for a client gone before its 101, anything
+     * else is logged 499, as nginx logs a client that closed its request before the answer.
+     */
+    private void gone(HttpServerExchange exchange, Rule rule, long start, HandshakeResult result) {
+        if (result instanceof HandshakeResult.Accept accept) {
+            exchange.setStatusCode(StatusCodes.SWITCHING_PROTOCOLS);
+            abandoned(exchange, rule, start, accept.onUpgrade());
+        } else {
+            exchange.setStatusCode(499);
+            accessLog.write(exchange, rule, "-", start, 0, 0, HttpAccessLogEntry.CLIENT_FAILED);
+        }
+        IoUtils.safeClose(exchange.getConnection());
     }
 
     /**

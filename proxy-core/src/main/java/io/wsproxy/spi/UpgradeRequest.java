@@ -35,4 +35,14 @@ public interface UpgradeRequest {
     String requestUri();
 
     ProxyServices services();
+
+    /**
+     * Runs {@code action} once, on the client's I/O thread, if the client goes (closes or resets its connection)
+     * before the handshake's answer: a plugin still dialling its upstream cancels that dial here (cancelling a stage
+     * {@link ProxyServices} returned closes whatever it had opened), as nginx gives up an upstream connect when the
+     * client goes. Run at once when the client is already gone; never after the answer. Without it a dial runs to
+     * its end, within its timeout, for a client that is no longer there.
+     */
+    default void whenClientLeaves(Runnable action) {
+    }
 }

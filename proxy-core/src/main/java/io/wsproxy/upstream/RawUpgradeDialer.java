@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 import org.xnio.XnioExecutor;
 import org.xnio.XnioIoThread;
@@ -35,9 +36,18 @@ public final class RawUpgradeDialer {
         long deadlineNanos = System.nanoTime() + timeout.toNanos();
         ByteBuffer request = UpgradeHandshake.request(pathAndQuery(uri), uri.getRawAuthority(), headers);
         CompletableFuture<RawUpgrade> result = new CompletableFuture<>();
-        dialer.openStream(uri, ioThread, timeout).whenComplete((connection, failure) -> {
+        CompletableFuture<StreamConnection> connecting = dialer.openStream(uri, ioThread, timeout)
+                .toCompletableFuture();
+        result.whenComplete((answer, failure) -> {
+            if (result.isCancelled()) {
+                connecting.cancel(false); // the caller gave up while the connect was under way
+            }
+        });
+        connecting.whenComplete((connection, failure) -> {
             if (failure != null) {
                 result.completeExceptionally(failure);
+            } else if (result.isDone()) {
+                IoUtils.safeClose(connection); // cancelled as it connected
             } else if (Thread.currentThread() == ioThread) {
                 handshake(uri, connection, request, ioThread, deadlineNanos, timeout, result);
             } else {
@@ -59,7 +69,17 @@ public final class RawUpgradeDialer {
                 handshake.abandon();
             }
         }, left, TimeUnit.MILLISECONDS);
-        result.whenComplete((r, t) -> deadline.remove());
+        result.whenComplete((r, t) -> {
+            deadline.remove();
+            if (result.isCancelled()) {
+                // the caller gave up during the handshake: the connection is closed, never handed over
+                if (Thread.currentThread() == ioThread) {
+                    handshake.abandon();
+                } else {
+                    ioThread.execute(handshake::abandon);
+                }
+            }
+        });
         handshake.start();
     }
 

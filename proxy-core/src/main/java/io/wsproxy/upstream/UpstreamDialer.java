@@ -136,6 +136,11 @@ public final class UpstreamDialer {
         }
 
         void start(URI httpUri) {
+            result.whenComplete((connection, failure) -> {
+                if (result.isCancelled()) {
+                    onIoThread(this::cancelled);
+                }
+            });
             secure = httpUri.getScheme().equals("https");
             port = httpUri.getPort() != -1 ? httpUri.getPort() : secure ? 443 : 80;
             deadline = ioThread.executeAfter(this::deadlinePassed, Math.max(1, timeout.toMillis()),
@@ -149,12 +154,7 @@ public final class UpstreamDialer {
                     ioThread.execute(() -> fail(new UpstreamException(502, "bad upstream address " + host, e)));
                     return;
                 }
-                // the dial's state belongs to the I/O thread, whichever thread asked
-                if (Thread.currentThread() == ioThread) {
-                    dialAll(literal);
-                } else {
-                    ioThread.execute(() -> dialAll(literal));
-                }
+                onIoThread(() -> dialAll(literal)); // the dial's state belongs to the I/O thread
                 return;
             }
             // the lookup may wait on DNS: it runs on the task pool, never on the I/O thread
@@ -276,13 +276,31 @@ public final class UpstreamDialer {
                     + describe(target) + tried, null));
         }
 
+        /** The caller gave up (its client went): the connect under way is dropped, and the timers. */
+        void cancelled() {
+            settled();
+            if (pending != null) {
+                pending.cancel();
+            }
+        }
+
+        void onIoThread(Runnable task) {
+            if (Thread.currentThread() == ioThread) {
+                task.run();
+            } else {
+                ioThread.execute(task);
+            }
+        }
+
         void fail(UpstreamException e) {
             settled();
             result.completeExceptionally(e);
         }
 
         void settled() {
-            deadline.remove();
+            if (deadline != null) {
+                deadline.remove();
+            }
             if (share != null) {
                 share.remove();
             }

@@ -53,8 +53,33 @@ public final class WebSocketDialer {
         String key = WebSocketKeys.newKey();
         request.put(Headers.SEC_WEB_SOCKET_KEY, key);
         request.put(Headers.SEC_WEB_SOCKET_VERSION, "13");
-        return raw.upgrade(wsUri, request, ioThread, timeout)
-                .thenApply(answer -> connection(wsUri, key, request.get(Headers.SEC_WEB_SOCKET_PROTOCOL), answer));
+        CompletableFuture<RawUpgrade> upgrading = raw.upgrade(wsUri, request, ioThread, timeout).toCompletableFuture();
+        CompletableFuture<WebSocketConnection> result = new CompletableFuture<>();
+        // cancelling the result cancels the upgrade, which closes what it had opened; an upgrade that won the race
+        // is closed here, as no one will take it
+        result.whenComplete((connection, failure) -> {
+            if (result.isCancelled()) {
+                upgrading.cancel(false);
+            }
+        });
+        upgrading.whenComplete((answer, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+                return;
+            }
+            WebSocketConnection connection;
+            try {
+                connection = connection(wsUri, key, request.get(Headers.SEC_WEB_SOCKET_PROTOCOL), answer);
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e instanceof CompletionException && e.getCause() != null
+                        ? e.getCause() : e);
+                return;
+            }
+            if (!result.complete(connection)) {
+                connection.abort();
+            }
+        });
+        return result;
     }
 
     private WebSocketConnection connection(URI uri, String key, HeaderValues offered, RawUpgrade answer) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /** What Linux says about an established TCP socket on this machine (/proc/net/tcp and tcp6). */
 public final class KernelSockets {
@@ -12,12 +13,44 @@ public final class KernelSockets {
     /** The {@code tr} field: the keep-alive timer is armed. */
     public static final String KEEP_ALIVE_TIMER = "02";
     public static final String NO_TIMER = "00";
+    /** The {@code st} field: a connect sent, no answer yet. */
+    public static final String SYN_SENT = "02";
 
     private KernelSockets() {
     }
 
     /** A socket's timer: which one ({@code tr}) and when it fires. */
     public record Timer(String kind, long seconds) {
+    }
+
+    /** How many of this machine's TCP sockets to {@code remotePort} are in {@code state} (02: SYN_SENT). */
+    public static int count(int remotePort, String state) throws IOException {
+        String remote = String.format(Locale.ROOT, ":%04X", remotePort);
+        int n = 0;
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 3 && f[2].endsWith(remote) && f[3].equals(state)) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Waits (10 s at most) until {@code n} of this machine's sockets are connecting to {@code remotePort}: the
+     * kernel's state has no event to wait on, so it is read every 20 ms.
+     */
+    public static void awaitConnecting(int remotePort, int n) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        int now;
+        while ((now = count(remotePort, SYN_SENT)) != n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(now + " sockets connecting to port " + remotePort + ", not " + n);
+            }
+            Thread.sleep(20);
+        }
     }
 
     /**

@@ -43,9 +43,11 @@ public class ForwardPlugin implements ProxyPlugin {
             return CompletableFuture.completedFuture(accept(context, null));
         }
         // a failed dial fails the stage with the dialer's UpstreamException: the core answers its 502 or 504
-        return context.services()
+        CompletableFuture<WebSocketConnection> dial = context.services()
                 .dialWebSocket(context.targetUri(), context.targetHandshakeHeaders(), context.options().connectTimeout())
-                .thenApply(target -> accept(context, target));
+                .toCompletableFuture();
+        request.whenClientLeaves(() -> dial.cancel(false));
+        return dial.thenApply(target -> accept(context, target));
     }
 
     private static HandshakeResult accept(ForwardContext context, WebSocketConnection target) {

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.pf4j.Extension;
@@ -79,8 +80,10 @@ public final class RelayPlugin implements ProxyPlugin {
                 headers.putAll(name, values);
             }
         }
-        return request.services().dialRaw(request.upstreamUri(), headers, options.connectTimeout())
-                .thenApply(answer -> verdict(request, options, answer));
+        CompletableFuture<RawUpgrade> dial = request.services()
+                .dialRaw(request.upstreamUri(), headers, options.connectTimeout()).toCompletableFuture();
+        request.whenClientLeaves(() -> dial.cancel(false));
+        return dial.thenApply(answer -> verdict(request, options, answer));
     }
 
     private HandshakeResult verdict(UpgradeRequest request, RelayOptions options, RawUpgrade answer) {

@@ -552,29 +552,107 @@ class RelayTest {
     }
 
     @Test
-    void aClientGoneBeforeIts101HasItsUpstreamClosedAndIsLogged() throws Exception {
-        // nothing reads the client while its target is dialled: the reset shows when the 101 cannot be written
+    void aClientGoneWhileItsTargetIsDialledHasTheDialClosedAndIsLogged499() throws Exception {
+        clientGoesWhileItsTargetIsDialled("");
+    }
+
+    @Test
+    void aClientThatSentFramesEarlyAndWentIsNoticedToo() throws Exception {
+        // bytes that came in with the request wait as Undertow's extra bytes, ahead of what the socket holds
+        clientGoesWhileItsTargetIsDialled("\u0081\u0080early");
+    }
+
+    private static void clientGoesWhileItsTargetIsDialled(String behindTheRequest) throws Exception {
+        // the target takes the upgrade request and never answers: without the proxy noticing the client go, the
+        // dial would hold its upstream until the 60 s connect timeout
         java.util.concurrent.CompletableFuture<Void> asked = new java.util.concurrent.CompletableFuture<>();
-        java.util.concurrent.CompletableFuture<Void> answerNow = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Void> upstreamClosed = new java.util.concurrent.CompletableFuture<>();
         try (ServerSocket target = new ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
-             TestProxy proxied = TestProxy.start(rule("gone", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
-                     new RelayPlugin())) {
-            java.util.concurrent.CompletableFuture<Void> upstreamClosed = answerUpgrade(target, () -> {
-                asked.complete(null);
-                answerNow.join();
-            }, java.util.concurrent.CompletableFuture.completedFuture(null));
+             TestProxy proxied = TestProxy.start(rule("gone", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "",
+                     "    options: { connectTimeout: 60s }\n"), new RelayPlugin())) {
+            Thread silent = new Thread(() -> {
+                try (java.net.Socket socket = target.accept()) {
+                    io.wsproxy.testing.RawHttp.readHead(socket.getInputStream());
+                    asked.complete(null);
+                    socket.setSoTimeout(0);
+                    socket.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (Exception e) {
+                    // reset by the proxy: closed all the same
+                }
+                upstreamClosed.complete(null);
+            });
+            silent.setDaemon(true);
+            silent.start();
             java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxied);
-            io.wsproxy.testing.RawHttp.send(client, io.wsproxy.testing.RawHttp.upgradeRequest("/"));
+            io.wsproxy.testing.RawHttp.send(client, io.wsproxy.testing.RawHttp.upgradeRequest("/") + behindTheRequest);
             asked.get(10, TimeUnit.SECONDS);
-            client.setSoLinger(true, 0);
-            client.close(); // a reset while the target is still to answer
-            answerNow.complete(null);
+
+            client.close();
+
             upstreamClosed.get(10, TimeUnit.SECONDS);
             io.wsproxy.server.HttpAccessLogEntry entry = proxied.nextHttpAccessLog();
-            assertEquals(101, entry.status(), entry.toString());
+            assertEquals(499, entry.status(), entry.toString());
             assertEquals(io.wsproxy.server.HttpAccessLogEntry.CLIENT_FAILED, entry.outcome());
+        }
+    }
+
+    @Test
+    void aClientGoneWhileItsTargetDoesNotAnswerTheConnectHasTheConnectDropped() throws Exception {
+        try (io.wsproxy.testing.BlackHole down = io.wsproxy.testing.BlackHole.open("127.0.0.1", 0);
+             TestProxy proxied = TestProxy.start(rule("down", "^/", "ws://127.0.0.1:" + down.port(), "",
+                     "    options: { connectTimeout: 60s }\n"), new RelayPlugin())) {
+            java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxied);
+            io.wsproxy.testing.RawHttp.send(client, io.wsproxy.testing.RawHttp.upgradeRequest("/"));
+            io.wsproxy.testing.KernelSockets.awaitConnecting(down.port(), 1);
+
+            client.close();
+
+            io.wsproxy.testing.KernelSockets.awaitConnecting(down.port(), 0); // without the client, the connect is dropped, not held for 60 s
+            io.wsproxy.server.HttpAccessLogEntry entry = proxied.nextHttpAccessLog();
+            assertEquals(499, entry.status(), entry.toString());
+        }
+    }
+
+    @Test
+    void framesAClientSendsWhileItsTargetIsDialledReachTheTargetAfterThe101() throws Exception {
+        // RFC 6455 says a client waits for the 101; some do not: what they send meanwhile must not be lost
+        java.util.concurrent.CompletableFuture<Void> asked = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Void> sentEarly = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<byte[]> received = new java.util.concurrent.CompletableFuture<>();
+        byte[] frame = {(byte) 0x81, (byte) 0x85, 1, 2, 3, 4, 'e' ^ 1, 'a' ^ 2, 'r' ^ 3, 'l' ^ 4, 'y' ^ 1};
+        try (ServerSocket target = new ServerSocket(0, 4, java.net.InetAddress.getLoopbackAddress());
+             TestProxy proxied = TestProxy.start(rule("early", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "",
+                     ""), new RelayPlugin())) {
+            Thread answering = new Thread(() -> {
+                try (java.net.Socket socket = target.accept()) {
+                    String k = io.wsproxy.testing.RawHttp.webSocketKey(
+                            io.wsproxy.testing.RawHttp.readHead(socket.getInputStream()));
+                    asked.complete(null);
+                    sentEarly.join();
+                    io.wsproxy.testing.RawHttp.send(socket, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket"
+                            + "\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
+                            + io.wsproxy.upstream.WebSocketKeys.accept(k) + "\r\n\r\n");
+                    received.complete(socket.getInputStream().readNBytes(frame.length));
+                } catch (Exception e) {
+                    received.completeExceptionally(e);
+                }
+            });
+            answering.setDaemon(true);
+            answering.start();
+            try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxied)) {
+                io.wsproxy.testing.RawHttp.send(client, io.wsproxy.testing.RawHttp.upgradeRequest("/"));
+                asked.get(10, TimeUnit.SECONDS);
+                client.getOutputStream().write(frame); // behind the request, while the target is still to answer
+                client.getOutputStream().flush();
+                // nothing tells the test when the proxy has read them: its watch reads at once, and the target
+                // answers after 300 ms, long after on loopback (either order must deliver the frame)
+                Thread.sleep(300);
+                sentEarly.complete(null);
+                assertTrue(io.wsproxy.testing.RawHttp.readHead(client.getInputStream()).startsWith("HTTP/1.1 101"));
+                assertArrayEquals(frame, received.get(10, TimeUnit.SECONDS));
+            }
         } finally {
-            answerNow.complete(null);
+            sentEarly.complete(null);
         }
     }
 

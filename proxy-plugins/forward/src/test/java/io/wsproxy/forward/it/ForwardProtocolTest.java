@@ -678,6 +678,22 @@ class ForwardProtocolTest {
     }
 
     @Test
+    void aClientGoneWhileTheRuleTargetIsDialledHasTheDialDropped() throws Exception {
+        try (io.wsproxy.testing.BlackHole down = io.wsproxy.testing.BlackHole.open("127.0.0.1", 0)) {
+            TestProxy proxy = proxy("ws://127.0.0.1:" + down.port(), allowLocal("connectTimeout", "60s"), "",
+                    new ForwardPlugin());
+            Socket client = io.wsproxy.testing.RawHttp.connect(proxy);
+            io.wsproxy.testing.RawHttp.send(client, io.wsproxy.testing.RawHttp.upgradeRequest("/"));
+            io.wsproxy.testing.KernelSockets.awaitConnecting(down.port(), 1);
+
+            client.close();
+
+            io.wsproxy.testing.KernelSockets.awaitConnecting(down.port(), 0); // without the client, the connect is dropped, not held for 60 s
+            assertEquals(499, proxy.nextHttpAccessLog().status());
+        }
+    }
+
+    @Test
     void anAccessLogLineIsWrittenWhenTheClientCloses() throws Exception {
         EchoBackend target = echo();
         Backend server = backend(Backend.ANSWER);

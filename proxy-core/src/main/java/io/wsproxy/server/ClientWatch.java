@@ -38,12 +38,13 @@ final class ClientWatch implements ChannelListener<ConduitStreamSourceChannel> {
     }
 
     /**
-     * Starts watching {@code exchange}'s client; null for a connection of another kind than HTTP/1 (the client
-     * going is then noticed at the answer).
+     * Starts watching {@code exchange}'s client; null for a request that declared a body (Undertow reads that
+     * itself) or a connection of another kind than HTTP/1: the client going is then noticed at the answer.
      */
     static ClientWatch start(HttpServerExchange exchange, Runnable onLeft) {
         ServerConnection connection = exchange.getConnection();
-        if (!(connection instanceof AbstractServerConnection server) || server.getOriginalSourceConduit() == null) {
+        if (!exchange.isRequestComplete() || !(connection instanceof AbstractServerConnection server)
+                || server.getOriginalSourceConduit() == null) {
             return null;
         }
         ClientWatch watch = new ClientWatch(server, onLeft);

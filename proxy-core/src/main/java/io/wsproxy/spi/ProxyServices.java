@@ -25,7 +25,8 @@ public interface ProxyServices {
      * with the upstream's answer, or exceptionally with {@link UpstreamException} (502 unreachable, 504 timeout).
      * {@code timeout} covers the TCP connect, TLS and the handshake. Called on an I/O thread (as
      * {@link ProxyPlugin#handshake} is), the upstream connection lives on that same thread, so a relay between
-     * the two never needs a lock.
+     * the two never needs a lock. Cancelling the stage ({@code toCompletableFuture().cancel(false)}, as a plugin
+     * does in {@link UpgradeRequest#whenClientLeaves}) gives the dial up and closes what it had opened.
      */
     CompletionStage<RawUpgrade> dialRaw(URI uri, HeaderMap headers, Duration timeout);
 
@@ -33,7 +34,7 @@ public interface ProxyServices {
      * Dials {@code uri} (ws, wss, http or https; the latter two mean ws and wss) as a WebSocket client, on the
      * calling I/O thread as {@link #dialRaw} does. {@code headers} are added to the handshake. Completes with a
      * connection not yet started ({@link WebSocketConnection#start}); fails with {@link UpstreamException} as
-     * {@link #dialRaw} does, a refused handshake being a 502.
+     * {@link #dialRaw} does, a refused handshake being a 502, and can be cancelled as it can.
      */
     CompletionStage<WebSocketConnection> dialWebSocket(URI uri, HeaderMap headers, Duration timeout);
 

@@ -66,6 +66,25 @@ class RelayTlsTest {
     }
 
     @Test
+    void aWssClientGoneWhileItsTargetIsDialledHasTheConnectDropped(@TempDir Path dir) throws Exception {
+        // the watch reads through the listener's TLS: a client's close_notify or FIN ends the dial there too
+        try (io.wsproxy.testing.BlackHole down = io.wsproxy.testing.BlackHole.open("127.0.0.1", 0);
+             TestProxy proxy = TestProxy.startWithServer(TestTls.get().serverFields(dir),
+                     RelayTest.rule("down", "^/", "ws://127.0.0.1:" + down.port(), "",
+                             "    options: { connectTimeout: 60s }\n"), new RelayPlugin())) {
+            javax.net.ssl.SSLSocket client = (javax.net.ssl.SSLSocket) TestTls.get().client().getSocketFactory()
+                    .createSocket("localhost", proxy.wss("/").getPort());
+            io.wsproxy.testing.RawHttp.send(client, io.wsproxy.testing.RawHttp.upgradeRequest("/"));
+            io.wsproxy.testing.KernelSockets.awaitConnecting(down.port(), 1);
+
+            client.close();
+
+            io.wsproxy.testing.KernelSockets.awaitConnecting(down.port(), 0);
+            assertEquals(499, proxy.nextHttpAccessLog().status());
+        }
+    }
+
+    @Test
     void targetsOfAPrivateCaAreTrustedThroughUpstreamCaAndAReloadRereadsIt(@TempDir Path dir) throws Exception {
         Path ca = TestTls.get().writePem(dir)[0]; // self-signed: the certificate is its own CA
         try (EchoBackend backend = new EchoBackend(Set.of(), TestTls.get().server())) {

@@ -607,7 +607,8 @@ class RelayTest {
 
             client.close();
 
-            io.wsproxy.testing.KernelSockets.awaitConnecting(down.port(), 0); // without the client, the connect is dropped, not held for 60 s
+            // without the client, the connect is dropped, not held for 60 s
+            io.wsproxy.testing.KernelSockets.awaitConnecting(down.port(), 0);
             io.wsproxy.server.HttpAccessLogEntry entry = proxied.nextHttpAccessLog();
             assertEquals(499, entry.status(), entry.toString());
         }

@@ -688,7 +688,8 @@ class ForwardProtocolTest {
 
             client.close();
 
-            io.wsproxy.testing.KernelSockets.awaitConnecting(down.port(), 0); // without the client, the connect is dropped, not held for 60 s
+            // without the client, the connect is dropped, not held for 60 s
+            io.wsproxy.testing.KernelSockets.awaitConnecting(down.port(), 0);
             assertEquals(499, proxy.nextHttpAccessLog().status());
         }
     }

@@ -48,12 +48,11 @@ public final class RawUpgradeDialer {
                 result.completeExceptionally(failure);
             } else if (result.isDone()) {
                 IoUtils.safeClose(connection); // cancelled as it connected
-            } else if (Thread.currentThread() == ioThread) {
-                handshake(uri, connection, request, ioThread, deadlineNanos, timeout, result);
             } else {
-                // a caller off the I/O thread registered after the connect had finished: the handshake's
+                // a caller off the I/O thread may register after the connect had finished: the handshake's
                 // listeners run on the I/O thread, so it must start there too
-                ioThread.execute(() -> handshake(uri, connection, request, ioThread, deadlineNanos, timeout, result));
+                UpstreamDialer.runOn(ioThread,
+                        () -> handshake(uri, connection, request, ioThread, deadlineNanos, timeout, result));
             }
         });
         return result;
@@ -73,11 +72,7 @@ public final class RawUpgradeDialer {
             deadline.remove();
             if (result.isCancelled()) {
                 // the caller gave up during the handshake: the connection is closed, never handed over
-                if (Thread.currentThread() == ioThread) {
-                    handshake.abandon();
-                } else {
-                    ioThread.execute(handshake::abandon);
-                }
+                UpstreamDialer.runOn(ioThread, handshake::abandon);
             }
         });
         handshake.start();

@@ -138,7 +138,7 @@ public final class UpstreamDialer {
         void start(URI httpUri) {
             result.whenComplete((connection, failure) -> {
                 if (result.isCancelled()) {
-                    onIoThread(this::cancelled);
+                    runOn(ioThread, this::cancelled);
                 }
             });
             secure = httpUri.getScheme().equals("https");
@@ -154,7 +154,7 @@ public final class UpstreamDialer {
                     ioThread.execute(() -> fail(new UpstreamException(502, "bad upstream address " + host, e)));
                     return;
                 }
-                onIoThread(() -> dialAll(literal)); // the dial's state belongs to the I/O thread
+                runOn(ioThread, () -> dialAll(literal)); // the dial's state belongs to the I/O thread
                 return;
             }
             // the lookup may wait on DNS: it runs on the task pool, never on the I/O thread
@@ -284,14 +284,6 @@ public final class UpstreamDialer {
             }
         }
 
-        void onIoThread(Runnable task) {
-            if (Thread.currentThread() == ioThread) {
-                task.run();
-            } else {
-                ioThread.execute(task);
-            }
-        }
-
         void fail(UpstreamException e) {
             settled();
             result.completeExceptionally(e);
@@ -304,6 +296,15 @@ public final class UpstreamDialer {
             if (share != null) {
                 share.remove();
             }
+        }
+    }
+
+    /** Runs {@code task} now when on {@code ioThread}, else queued to it: a dial's state is its thread's alone. */
+    static void runOn(XnioIoThread ioThread, Runnable task) {
+        if (Thread.currentThread() == ioThread) {
+            task.run();
+        } else {
+            ioThread.execute(task);
         }
     }
 

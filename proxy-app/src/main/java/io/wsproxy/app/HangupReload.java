@@ -15,14 +15,16 @@ import sun.misc.SignalHandler;
  */
 final class HangupReload {
     private static final Logger log = LoggerFactory.getLogger(HangupReload.class);
-    private final AtomicReference<ProxyApp> running = new AtomicReference<>();
+    /** The running proxy, null while it starts: the caller's, which sets it. */
+    private final AtomicReference<ProxyApp> running;
     private final AtomicBoolean whileStarting = new AtomicBoolean();
 
-    private HangupReload() {
+    private HangupReload(AtomicReference<ProxyApp> running) {
+        this.running = running;
     }
 
-    static HangupReload install() {
-        HangupReload reload = new HangupReload();
+    static HangupReload install(AtomicReference<ProxyApp> running) {
+        HangupReload reload = new HangupReload(running);
         try {
             SignalHandler before = Signal.handle(new Signal("HUP"), signal -> reload.hangUp());
             if (before == SignalHandler.SIG_IGN) {
@@ -36,9 +38,9 @@ final class HangupReload {
         return reload;
     }
 
-    /** The proxy is up: reloads from now on, and once now if a SIGHUP came while it started. */
-    void started(ProxyApp app) {
-        running.set(app);
+    /** The proxy is up ({@code running} set): reloads once now if a SIGHUP came while it started. */
+    void started() {
+        ProxyApp app = running.get();
         if (whileStarting.getAndSet(false)) {
             app.reload();
         }

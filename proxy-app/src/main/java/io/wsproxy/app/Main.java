@@ -60,11 +60,11 @@ public final class Main {
             }
             NonBlockingStderr.drainInstalled(STDERR_DRAIN);
         }, "wsproxy-shutdown"));
-        HangupReload hangups = HangupReload.install();
+        HangupReload hangups = HangupReload.install(running);
         try {
             ProxyApp app = start(args, System.out);
             running.set(app);
-            hangups.started(app);
+            hangups.started();
         } catch (Exit exit) {
             if (exit.getMessage() != null) {
                 System.err.println(exit.getMessage());

@@ -54,6 +54,35 @@ public final class KernelSockets {
     }
 
     /**
+     * Waits (10 s at most) until the established socket from {@code localPort} to {@code remotePort} has nothing
+     * left to read: its owner has taken all that arrived (the kernel's receive queue, read every 20 ms).
+     */
+    public static void awaitAllRead(int localPort, int remotePort) throws IOException, InterruptedException {
+        String local = String.format(Locale.ROOT, ":%04X", localPort);
+        String remote = String.format(Locale.ROOT, ":%04X", remotePort);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            long unread = -1;
+            for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+                for (String line : Files.readAllLines(Path.of(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 4 && f[1].endsWith(local) && f[2].endsWith(remote) && f[3].equals("01")) {
+                        unread = Long.parseLong(f[4].substring(f[4].indexOf(':') + 1), 16);
+                    }
+                }
+            }
+            if (unread == 0) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the socket from port " + localPort + " to " + remotePort
+                        + (unread < 0 ? " is not established" : " still holds " + unread + " unread bytes"));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /**
      * The timer of the established socket from {@code localPort} to {@code remotePort}; {@code localPort} 0 takes
      * any, for a connection whose local port the test does not know (there must be one only).
      */

@@ -645,9 +645,8 @@ class RelayTest {
                 asked.get(10, TimeUnit.SECONDS);
                 client.getOutputStream().write(frame); // behind the request, while the target is still to answer
                 client.getOutputStream().flush();
-                // nothing tells the test when the proxy has read them: its watch reads at once, and the target
-                // answers after 300 ms, long after on loopback (either order must deliver the frame)
-                Thread.sleep(300);
+                // the target answers once the proxy has read them (its watch reads at once)
+                KernelSockets.awaitAllRead(client.getPort(), client.getLocalPort());
                 sentEarly.complete(null);
                 assertTrue(io.wsproxy.testing.RawHttp.readHead(client.getInputStream()).startsWith("HTTP/1.1 101"));
                 assertArrayEquals(frame, received.get(10, TimeUnit.SECONDS));

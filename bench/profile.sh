@@ -4,7 +4,8 @@
 # of the proxy's process(es) (CPU time, context switches, the socket and epoll calls), with --record also
 # `perf record -g` and the share of each binary (JIT code named through the JVM's perf map).
 # Prints the load generator's RESULT line and per-operation figures (CPU us and calls per message or handshake).
-# Usage: bench/profile.sh [--workload echo|churn|large|latency|forward] [--seconds S] [--warmup S] [--record] wsproxy|nginx
+# Usage: bench/profile.sh [--workload echo|churn|large|latency|forward] [--seconds S] [--warmup S] [--record]
+#        wsproxy|nginx|splice-nio|splice-epoll
 # Needs perf (Debian: linux-perf) and root or kernel.perf_event_paranoid <= 1; loopback only.
 set -euo pipefail
 JAVA_OPTS_BENCH="-Xms1g -Xmx2g -XX:+UseParallelGC"   # as bench/run.sh runs the backend and the load generator
@@ -21,7 +22,7 @@ while [[ $# -gt 0 && $1 == --* ]]; do
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-[[ $# -eq 1 && ($1 == wsproxy || $1 == nginx) ]] || { sed -n '2,8p' "$0" >&2; exit 2; }
+[[ $# -eq 1 && $1 =~ ^(wsproxy|nginx|splice-nio|splice-epoll)$ ]] || { sed -n '2,9p' "$0" >&2; exit 2; }
 TARGET=$1
 command -v perf >/dev/null || { echo "perf is missing (apt-get install linux-perf)" >&2; exit 2; }
 # shellcheck source=bench/fresh-wsproxy.sh
@@ -36,6 +37,13 @@ if [[ $TARGET == wsproxy ]]; then
   start_wsproxy "-XX:+PreserveFramePointer"   # frame pointers: call graphs through JIT code
   PROFILED=$PROXY_PID
   URL=ws://127.0.0.1:$PROXY_PORT/
+elif [[ $TARGET == splice-* ]]; then
+  SPLICE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  java -Xms512m -Xmx512m -XX:+PreserveFramePointer -jar "$ROOT/proxy-bench-splice/target/wsproxy-splice.jar" \
+    --transport "${TARGET#splice-}" --target "127.0.0.1:$ECHO_PORT" --port "$SPLICE_PORT" --threads 2 \
+    >"$WORK/splice.log" 2>&1 & PROFILED=$!; PIDS+=($PROFILED)
+  for _ in $(seq 100); do grep -q '^LISTENING' "$WORK/splice.log" && break; sleep 0.1; done
+  URL=ws://127.0.0.1:$SPLICE_PORT/
 else
   command -v nginx >/dev/null || { echo "nginx is missing (bench/run.sh installs it)" >&2; exit 2; }
   NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -66,7 +74,7 @@ perf stat -x, -e "$EVENTS" -p "$PROFILED" -o "$WORK/stat.csv" -- sleep "$SECONDS
 STAT=$!
 if [[ $RECORD == 1 ]]; then
   perf record -q -F 999 -g -p "$PROFILED" -o "${PERF_DATA:-$WORK/perf.data}" -- sleep "$SECONDS_MEASURED" 2>/dev/null
-  [[ $TARGET == wsproxy ]] && jcmd "$PROFILED" Compiler.perfmap >/dev/null 2>&1 || true
+  [[ $TARGET != nginx ]] && jcmd "$PROFILED" Compiler.perfmap >/dev/null 2>&1 || true
 fi
 wait "$STAT"
 wait "$LOADGEN" || true

@@ -5,12 +5,14 @@
 # usage: bench/run.sh [--reps N] [--quick] [--workload W[,W...]] [--targets T[,T...]]
 #                     [--duration S] [--warmup S] [--prewarm S] [--idle-count N] [--threads N]
 #   workloads: echo latency large churn idle (default set), idle-max, forward (opt-in)
-#   targets:   direct nginx wsproxy (wsproxy is skipped when proxy-app/target/wsproxy.jar is missing)
+#   targets:   direct nginx wsproxy (wsproxy is skipped when proxy-app/target/wsproxy.jar is missing),
+#              splice-nio splice-epoll (opt-in: raw TCP relays, what each socket layer costs by itself)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_JAR=${BENCH_JAR:-$ROOT/proxy-bench/target/wsproxy-bench.jar}
 PROXY_JAR=${PROXY_JAR:-$ROOT/proxy-app/target/wsproxy.jar}
+SPLICE_JAR=${SPLICE_JAR:-$ROOT/proxy-bench-splice/target/wsproxy-splice.jar}
 # shellcheck source=bench/wsproxy-rules.sh
 source "$ROOT/bench/wsproxy-rules.sh"
 # shellcheck source=bench/nginx-conf.sh
@@ -194,6 +196,18 @@ for t in ${TARGETS//,/ }; do
       ACTIVE+=(wsproxy)
       log "wsproxy pid $WSPROXY_PID (-Xmx512m $WSPROXY_JAVA_OPTS) on 127.0.0.1:$WSPROXY_PORT"
       ;;
+    splice-nio|splice-epoll)
+      [[ -f $SPLICE_JAR ]] || { echo "$SPLICE_JAR not found (build it with 'mvn package' first)" >&2; exit 2; }
+      port=$(free_port)
+      # the heap wsproxy gets; as many threads as nginx has workers
+      java -Xms512m -Xmx512m -jar "$SPLICE_JAR" --transport "${t#splice-}" --target "127.0.0.1:$ECHO_PORT" \
+        --port "$port" --threads "$NGINX_WORKERS" >"$WORK/$t.log" 2>&1 &
+      PID_OF[$t]=$!; PIDS+=("${PID_OF[$t]}")
+      wait_for_port "$port" 30 || { cat "$WORK/$t.log"; echo "$t did not start" >&2; exit 1; }
+      URL[$t]="ws://127.0.0.1:$port/"
+      ACTIVE+=("$t")
+      log "$t pid ${PID_OF[$t]} (-Xmx512m, $NGINX_WORKERS threads) on 127.0.0.1:$port"
+      ;;
     *) echo "unknown target $t" >&2; exit 2 ;;
   esac
 done
@@ -337,6 +351,27 @@ SHOW=(direct nginx wsproxy)
       echo "| $w | $m | ${v[direct]} | ${v[nginx]} | ${v[wsproxy]} | $(ratio "${v[nginx]}" "${v[direct]}") | $(ratio "${v[wsproxy]}" "${v[direct]}") | $(ratio "${v[wsproxy]}" "${v[nginx]}") |"
     done
   done
+  SPLICES=()
+  for t in splice-nio splice-epoll; do [[ " ${ACTIVE[*]} " == *" $t "* ]] && SPLICES+=("$t"); done
+  if (( ${#SPLICES[@]} > 0 )); then
+    echo
+    echo "raw TCP splices (no HTTP, no rules: what the socket layer costs by itself), against nginx:"
+    echo
+    echo "| workload | metric | nginx | wsproxy |$(printf ' %s |' "${SPLICES[@]}")$(printf ' %s/nginx |' "${SPLICES[@]}")"
+    echo "|---|---|---:|---:|$(printf -- '---:|%.0s' "${SPLICES[@]}" "${SPLICES[@]}")"
+    for w in ${WORKLOADS//,/ }; do
+      [[ $w == idle* ]] && continue
+      for m in $(metrics_of "$w"); do
+        n=$(value "$w" nginx "$m")
+        x=$(value "$w" wsproxy "$m" "mode=direct|workload=(echo|latency|large|churn) ")
+        row="| $w | $m | $n | $x |"; ratios=""
+        for t in "${SPLICES[@]}"; do
+          v=$(value "$w" "$t" "$m"); row+=" $v |"; ratios+=" $(ratio "$v" "$n") |"
+        done
+        echo "$row$ratios"
+      done
+    done
+  fi
   echo
   echo "medians of $REPS repetition(s); ratios are target/direct and wsproxy/nginx (for *_us latencies higher is worse)."
   noisy=$(grep '^RESULT' "$RAW" | sed -n 's/.*cpu_foreign_pct=\([0-9]*\).*/\1/p' | awk -v q="$QUIET_PCT" '$1 > q' | wc -l)

@@ -19,16 +19,16 @@ import org.xnio.XnioWorker;
 /** The core's side of the plugin API. */
 final class CoreServices implements ProxyServices {
     private final XnioWorker worker;
-    private final ByteBufferPool bufferPool;
+    private final BufferPools bufferPools;
     private final RawUpgradeDialer rawDialer;
     private final WebSocketDialer webSocketDialer;
     private final AccessLog accessLog;
     private final OpenSessions sessions;
 
-    CoreServices(XnioWorker worker, ByteBufferPool bufferPool, RawUpgradeDialer rawDialer,
+    CoreServices(XnioWorker worker, BufferPools bufferPools, RawUpgradeDialer rawDialer,
                  WebSocketDialer webSocketDialer, AccessLog accessLog, OpenSessions sessions) {
         this.worker = worker;
-        this.bufferPool = bufferPool;
+        this.bufferPools = bufferPools;
         this.rawDialer = rawDialer;
         this.webSocketDialer = webSocketDialer;
         this.accessLog = accessLog;
@@ -42,7 +42,12 @@ final class CoreServices implements ProxyServices {
 
     @Override
     public ByteBufferPool bufferPool() {
-        return bufferPool;
+        return bufferPools.standard();
+    }
+
+    @Override
+    public ByteBufferPool bufferPool(int bufferBytes) {
+        return bufferPools.of(bufferBytes);
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.wsproxy.server;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
-import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import io.wsproxy.config.ConfigException;
 import io.wsproxy.config.ProxyConfig;
@@ -19,6 +18,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -156,7 +156,7 @@ public final class ProxyServer implements AutoCloseable {
     public static final class Builder {
         private final ProxyConfig config;
         private final PluginRegistry plugins;
-        private ByteBufferPool bufferPool;
+        private IntFunction<ByteBufferPool> bufferPools = BufferPools.DIRECT;
         private SSLContext upstreamTls;
         private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         private java.util.function.Consumer<io.wsproxy.spi.AccessLogEntry> accessLogListener;
@@ -168,9 +168,13 @@ public final class ProxyServer implements AutoCloseable {
             this.plugins = plugins;
         }
 
-        /** The pool for every I/O buffer (tests pass a leak-detecting one); default: 16 KiB direct buffers. */
-        public Builder bufferPool(ByteBufferPool pool) {
-            this.bufferPool = pool;
+        /**
+         * Makes the pool of each buffer size the server uses (tests pass leak-detecting ones): 16 KiB for HTTP, the
+         * handshakes and messages, others as plugins ask ({@link io.wsproxy.spi.ProxyServices#bufferPool(int)});
+         * default: Undertow's pool of direct buffers.
+         */
+        public Builder bufferPools(IntFunction<ByteBufferPool> factory) {
+            this.bufferPools = factory;
             return this;
         }
 
@@ -211,7 +215,8 @@ public final class ProxyServer implements AutoCloseable {
          */
         public ProxyServer start() throws IOException {
             RuleSet rules = RuleSet.of(config.rules(), plugins);
-            ByteBufferPool pool = bufferPool != null ? bufferPool : new DefaultByteBufferPool(true, 16 * 1024, -1, 8);
+            BufferPools pools = new BufferPools(bufferPools);
+            ByteBufferPool pool = pools.standard();
             Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
             XnioWorker worker = xnio.createWorker(OptionMap.builder()
                     .set(Options.WORKER_IO_THREADS, ioThreads)
@@ -234,7 +239,7 @@ public final class ProxyServer implements AutoCloseable {
                 ProxyMetrics metrics = new ProxyMetrics(sessions::count, config.server().tls() != null, logLinesDropped,
                         dialer::connectFailures);
                 AccessLog accessLog = new AccessLog(accessLogListener, httpAccessLogListener, metrics);
-                CoreServices services = new CoreServices(worker, pool, rawDialer, new WebSocketDialer(rawDialer, pool),
+                CoreServices services = new CoreServices(worker, pools, rawDialer, new WebSocketDialer(rawDialer, pool),
                         accessLog, sessions);
                 RequestRouter router = new RequestRouter(rules, new UpgradeHandler(services, accessLog),
                         new HttpForwarder(dialer, config.server(), accessLog), accessLog, metrics,

@@ -16,8 +16,16 @@ public interface ProxyServices {
 
     XnioWorker worker();
 
-    /** The server's buffer pool (direct buffers); every buffer taken from it is freed by its one owner. */
+    /** The server's buffer pool (16 KiB direct buffers); every buffer taken from it is freed by its one owner. */
     ByteBufferPool bufferPool();
+
+    /**
+     * The server's pool of direct buffers of {@code bufferBytes} (a positive size), made at the first call for that
+     * size and shared by every later one: a plugin that moves bytes in bigger or smaller pieces than
+     * {@link #bufferPool()}'s takes them from here rather than keeping pools of its own. As there, every buffer taken
+     * is freed by its one owner.
+     */
+    ByteBufferPool bufferPool(int bufferBytes);
 
     /**
      * Dials {@code uri} (ws or wss) and performs the HTTP upgrade with {@code headers} as the request headers

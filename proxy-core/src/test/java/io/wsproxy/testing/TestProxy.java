@@ -11,24 +11,29 @@ import java.nio.file.Path;
 import java.time.Duration;
 import io.wsproxy.spi.AccessLogEntry;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A proxy on an ephemeral loopback port, from rules written in the test, with a leak-detecting buffer pool. */
+/** A proxy on an ephemeral loopback port, from rules written in the test, with leak-detecting buffer pools. */
 public final class TestProxy implements AutoCloseable {
+    private static final int STANDARD_BUFFER_BYTES = 16 * 1024;
+
     private final ProxyServer server;
-    private final LeakDetectingPool pool;
+    private final Map<Integer, LeakDetectingPool> pools;
 
     private final BlockingQueue<AccessLogEntry> accessLog;
     private final BlockingQueue<HttpAccessLogEntry> httpAccessLog;
 
     private final String serverFields;
 
-    private TestProxy(ProxyServer server, LeakDetectingPool pool, BlockingQueue<AccessLogEntry> accessLog,
-                      BlockingQueue<HttpAccessLogEntry> httpAccessLog, String serverFields) {
+    private TestProxy(ProxyServer server, Map<Integer, LeakDetectingPool> pools,
+                      BlockingQueue<AccessLogEntry> accessLog, BlockingQueue<HttpAccessLogEntry> httpAccessLog,
+                      String serverFields) {
         this.server = server;
-        this.pool = pool;
+        this.pools = pools;
         this.accessLog = accessLog;
         this.httpAccessLog = httpAccessLog;
         this.serverFields = serverFields;
@@ -53,17 +58,17 @@ public final class TestProxy implements AutoCloseable {
     private static TestProxy start(String serverFields, javax.net.ssl.SSLContext upstreamTls, String rules,
                                    ProxyPlugin... plugins) throws Exception {
         ProxyConfig config = config(serverFields, rules);
-        LeakDetectingPool pool = new LeakDetectingPool(16 * 1024);
+        Map<Integer, LeakDetectingPool> pools = new ConcurrentHashMap<>();
         BlockingQueue<AccessLogEntry> accessLog = new LinkedBlockingQueue<>();
         BlockingQueue<HttpAccessLogEntry> httpAccessLog = new LinkedBlockingQueue<>();
         ProxyServer server = ProxyServer.builder(config, PluginRegistry.of(List.of(plugins)))
-                .bufferPool(pool)
+                .bufferPools(size -> pools.computeIfAbsent(size, LeakDetectingPool::new))
                 .accessLogListener(accessLog::add)
                 .httpAccessLogListener(httpAccessLog::add)
                 .upstreamTls(upstreamTls)
                 .ioThreads(2)
                 .start();
-        return new TestProxy(server, pool, accessLog, httpAccessLog, serverFields);
+        return new TestProxy(server, pools, accessLog, httpAccessLog, serverFields);
     }
 
     private static ProxyConfig config(String serverFields, String rules) {
@@ -117,14 +122,27 @@ public final class TestProxy implements AutoCloseable {
         return entry;
     }
 
+    /** The pool of the server's standard 16 KiB buffers (HTTP, handshakes, messages). */
     public LeakDetectingPool pool() {
-        return pool;
+        return pool(STANDARD_BUFFER_BYTES);
+    }
+
+    /** The pool of {@code bufferBytes} buffers, the one the server gets when it asks for that size (now or later). */
+    public LeakDetectingPool pool(int bufferBytes) {
+        return pools.computeIfAbsent(bufferBytes, LeakDetectingPool::new);
+    }
+
+    /** Waits for every buffer of every pool to come back; fails with where the first leaked one was taken. */
+    public void assertNoLeaks() throws InterruptedException {
+        for (LeakDetectingPool pool : pools.values()) {
+            pool.assertNoLeaks(Duration.ofSeconds(5));
+        }
     }
 
     /** Stops the proxy, then fails if any pooled buffer was not given back. */
     @Override
     public void close() throws Exception {
         server.stop(Duration.ofSeconds(5));
-        pool.assertNoLeaks(Duration.ofSeconds(5));
+        assertNoLeaks();
     }
 }

@@ -44,7 +44,7 @@ final class RelaySession implements ProxySession {
         this.rule = rule;
         this.clientAddress = clientAddress;
         this.upstreamUri = upstreamUri;
-        ByteBufferPool pool = options.bufferPool() != null ? options.bufferPool() : services.bufferPool();
+        ByteBufferPool pool = services.bufferPool(options.bufferSize());
         this.fromClient = new Pump("client", client.getSourceChannel(), upstream.getSinkChannel(),
                 new FrameScanner(options.maxMessageBytes()), pool, true, isPlain(client), this);
         this.fromUpstream = new Pump("upstream", upstream.getSourceChannel(), client.getSinkChannel(),

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.undertow.util.HeaderMap;
 import io.wsproxy.testing.EchoBackend;
 import io.wsproxy.testing.KernelSockets;
+import io.wsproxy.testing.LeakDetectingPool;
 import io.wsproxy.testing.Stall;
 import io.wsproxy.testing.TestProxy;
 import io.wsproxy.testing.WsClient;
@@ -693,7 +694,7 @@ class RelayTest {
                 endFirst.complete(null);
                 stop.join(20_000);
             }
-            stopping.pool().assertNoLeaks(java.time.Duration.ofSeconds(5));
+            stopping.assertNoLeaks();
         } finally {
             answerSecond.complete(null);
             endFirst.complete(null);
@@ -732,7 +733,8 @@ class RelayTest {
     void slowReaderCostsAtMostItsBuffers() throws Exception {
         long total = 100L << 20;
         try (WsClient client = WsClient.connect(proxy.ws("/ws"), Map.of(), List.of(), false)) {
-            proxy.pool().resetMax();
+            LeakDetectingPool relayBuffers = proxy.pool(RelayPlugin.DEFAULT_BUFFER_SIZE);
+            relayBuffers.resetMax();
             client.sendText("flood:" + total);
             // the client reads nothing: the target's sends must stall well short of 100 MB
             long stalled = Stall.await(backend::floodSent);
@@ -743,8 +745,38 @@ class RelayTest {
                 received += client.nextBinary().length;
             }
             assertEquals(total, received);
-            assertTrue(proxy.pool().maxOutstanding() <= 4,
-                    "the proxy held " + proxy.pool().maxOutstanding() + " buffers for one slow reader");
+            assertTrue(relayBuffers.maxOutstanding() >= 1, "the relay took no buffer of its size: this measured nothing");
+            assertTrue(relayBuffers.maxOutstanding() <= 4,
+                    "the proxy held " + relayBuffers.maxOutstanding() + " buffers for one slow reader");
+        }
+    }
+
+    @Test
+    void aMessageIsRelayedThroughBuffersOf64KiB() throws Exception {
+        LeakDetectingPool large = proxy.pool(64 * 1024);
+        large.resetMax();
+        byte[] data = new byte[300_000];
+        new Random(3).nextBytes(data);
+        try (WsClient client = WsClient.connect(proxy.ws("/ws"))) {
+            client.sendBinary(data);
+            assertArrayEquals(data, client.nextBinary());
+        }
+        assertTrue(large.maxOutstanding() >= 1, "no 64 KiB buffer was taken for the relay");
+    }
+
+    @Test
+    void aRulesBufferSizeIsTheSizeOfItsRelayBuffers() throws Exception {
+        byte[] data = new byte[300_000];
+        new Random(4).nextBytes(data);
+        try (TestProxy small = TestProxy.start(rule("small", "^/", "ws://127.0.0.1:" + backend.port(), "",
+                "    options: { bufferSize: 4KiB }\n"), new RelayPlugin());
+             WsClient client = WsClient.connect(small.ws("/"))) {
+            LeakDetectingPool fourKiB = small.pool(4 * 1024);
+            LeakDetectingPool large = small.pool(64 * 1024);
+            client.sendBinary(data);
+            assertArrayEquals(data, client.nextBinary());
+            assertTrue(fourKiB.maxOutstanding() >= 1, "no 4 KiB buffer was taken for the relay");
+            assertEquals(0, large.maxOutstanding(), "a 64 KiB buffer was taken though the rule asks for 4 KiB");
         }
     }
 }

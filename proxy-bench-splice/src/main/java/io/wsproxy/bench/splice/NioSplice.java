@@ -13,16 +13,15 @@ import java.nio.channels.SocketChannel;
 
 /**
  * The splice on plain java.nio: one thread and one selector per core, each with its own listening socket on the
- * shared port (SO_REUSEPORT: the kernel spreads the connections, no hand-off between threads), a 16 KiB direct
- * buffer per direction from the thread's pool, a side's reading stopped while its peer cannot take what was read,
+ * shared port (SO_REUSEPORT: the kernel spreads the connections, no hand-off between threads), a direct buffer
+ * per direction from the thread's pool (16 KiB, as wsproxy's), a side's reading stopped while its peer cannot take what was read,
  * half-closes passed on.
  */
 final class NioSplice {
-  private static final int BUFFER = 16 * 1024;
-
   private NioSplice() {}
 
-  static InetSocketAddress start(InetSocketAddress listen, InetSocketAddress target, int threads) throws IOException {
+  static InetSocketAddress start(InetSocketAddress listen, InetSocketAddress target, int threads, int bufferBytes)
+      throws IOException {
     InetSocketAddress bound = listen;
     for (int i = 0; i < threads; i++) {
       ServerSocketChannel server = ServerSocketChannel.open();
@@ -32,14 +31,13 @@ final class NioSplice {
       server.configureBlocking(false);
       Selector selector = Selector.open();
       server.register(selector, SelectionKey.OP_ACCEPT);
-      Thread loop = new Thread(() -> run(selector, target, new ArrayDeque<>()), "splice-" + i);
+      Thread loop = new Thread(() -> run(selector, target, new Pool(bufferBytes)), "splice-" + i);
       loop.start();
     }
     return bound;
   }
 
-  /** {@code pool}: the loop's direct buffers that no connection holds (a new one costs a malloc, zeroing, a cleaner). */
-  private static void run(Selector selector, InetSocketAddress target, ArrayDeque<ByteBuffer> pool) {
+  private static void run(Selector selector, InetSocketAddress target, Pool pool) {
     try {
       while (true) {
         selector.select(key -> {
@@ -62,7 +60,7 @@ final class NioSplice {
   }
 
   private static void accept(ServerSocketChannel server, Selector selector, InetSocketAddress target,
-      ArrayDeque<ByteBuffer> pool) throws IOException {
+      Pool pool) throws IOException {
     SocketChannel client;
     while ((client = server.accept()) != null) {
       SocketChannel upstream = SocketChannel.open();
@@ -89,10 +87,30 @@ final class NioSplice {
     }
   }
 
+  /** A loop's direct buffers that no connection holds (a new one costs a malloc, zeroing, a cleaner). */
+  private static final class Pool {
+    private final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
+    private final int bufferBytes;
+
+    Pool(int bufferBytes) {
+      this.bufferBytes = bufferBytes;
+    }
+
+    ByteBuffer take() {
+      ByteBuffer b = free.poll();
+      return b != null ? b : ByteBuffer.allocateDirect(bufferBytes);
+    }
+
+    void give(ByteBuffer b) {
+      b.clear();
+      free.push(b);
+    }
+  }
+
   /** A socket and the bytes read from it that its peer has not taken yet. */
   private static final class Side {
     private final SocketChannel channel;
-    private final ArrayDeque<ByteBuffer> pool;
+    private final Pool pool;
     private final ByteBuffer unsent;
     private Side peer;
     private SelectionKey key;
@@ -100,11 +118,10 @@ final class NioSplice {
     private boolean draining;   // unsent holds bytes read and not yet written (flipped)
     private boolean ended;   // this side's input ended; the peer's output is shut once unsent is flushed
 
-    Side(SocketChannel channel, ArrayDeque<ByteBuffer> pool) {
+    Side(SocketChannel channel, Pool pool) {
       this.channel = channel;
       this.pool = pool;
-      ByteBuffer pooled = pool.poll();
-      this.unsent = pooled != null ? pooled : ByteBuffer.allocateDirect(BUFFER);
+      this.unsent = pool.take();
     }
 
     void connected() {
@@ -174,8 +191,7 @@ final class NioSplice {
         } catch (IOException ignored) {
           // closing: nothing left to tell
         }
-        unsent.clear();
-        pool.push(unsent);
+        pool.give(unsent);
       }
     }
   }

@@ -3,7 +3,8 @@ package io.wsproxy.bench.splice;
 import java.net.InetSocketAddress;
 
 /**
- * {@code java -jar wsproxy-splice.jar --transport nio|epoll --target HOST:PORT [--port P] [--threads N]}: relays
+ * {@code java -jar wsproxy-splice.jar --transport nio|epoll --target HOST:PORT [--port P] [--threads N]
+ * [--buffer-kib K]}: relays
  * every connection to the target byte for byte and prints {@code LISTENING 127.0.0.1:PORT} once bound.
  *
  * <p>No HTTP and no rules: the least any proxy on the transport does per connection and per byte, so that a
@@ -17,12 +18,14 @@ public final class SpliceMain {
     String target = null;
     int port = 0;
     int threads = Runtime.getRuntime().availableProcessors();
+    int bufferKib = 16;
     for (int i = 0; i + 1 < argv.length; i += 2) {
       switch (argv[i]) {
         case "--transport" -> transport = argv[i + 1];
         case "--target" -> target = argv[i + 1];
         case "--port" -> port = Integer.parseInt(argv[i + 1]);
         case "--threads" -> threads = Integer.parseInt(argv[i + 1]);
+        case "--buffer-kib" -> bufferKib = Integer.parseInt(argv[i + 1]);
         default -> usage("unknown option " + argv[i]);
       }
     }
@@ -34,7 +37,7 @@ public final class SpliceMain {
     InetSocketAddress listen = new InetSocketAddress("127.0.0.1", port);
     InetSocketAddress bound;
     if ("nio".equals(transport)) {
-      bound = NioSplice.start(listen, to, threads);
+      bound = NioSplice.start(listen, to, threads, bufferKib * 1024);
     } else if ("epoll".equals(transport)) {
       bound = EpollSplice.start(listen, to, threads);
     } else {
@@ -49,7 +52,7 @@ public final class SpliceMain {
 
   private static void usage(String why) {
     System.err.println(why + "\nusage: java -jar wsproxy-splice.jar --transport nio|epoll --target HOST:PORT"
-        + " [--port P] [--threads N]");
+        + " [--port P] [--threads N] [--buffer-kib K (nio)]");
     System.exit(2);
   }
 }

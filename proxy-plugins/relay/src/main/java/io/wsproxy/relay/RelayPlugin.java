@@ -37,9 +37,9 @@ public final class RelayPlugin implements ProxyPlugin {
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final long DEFAULT_MAX_MESSAGE = ByteSizes.parse("64MiB");
     /**
-     * A read or a write of up to 64 KiB (loopback's MTU, TCP's largest segment offload): a message of 64 KiB crosses
-     * in one of each, not four, which moves about 1.4x the bytes per second of 16 KiB buffers (bench/RESULTS.md).
-     * Small messages are read and written as before; an idle connection holds no buffer.
+     * A read or a write of up to 64 KiB: a message of 64 KiB crosses in one of each, not four, at 1.36x the bytes per
+     * second of 16 KiB buffers (bench/RESULTS.md). Small messages are read and written as before; an idle connection
+     * holds no buffer.
      */
     static final int DEFAULT_BUFFER_SIZE = 64 * 1024;
     static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);

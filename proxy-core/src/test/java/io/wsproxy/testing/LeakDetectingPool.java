@@ -18,13 +18,22 @@ public final class LeakDetectingPool implements ByteBufferPool {
     private final ByteBufferPool delegate;
     private final Map<PooledByteBuffer, Throwable> outstanding = new ConcurrentHashMap<>();
     private int maxOutstanding;
+    private volatile int refuseAbove = Integer.MAX_VALUE;
 
     public LeakDetectingPool(int bufferSize) {
         this.delegate = new DefaultByteBufferPool(true, bufferSize, -1, 0);
     }
 
+    /** Like direct memory used up: {@link #allocate()} throws as the JDK does once this many buffers are out. */
+    public void refuseAbove(int outstandingBuffers) {
+        this.refuseAbove = outstandingBuffers;
+    }
+
     @Override
     public PooledByteBuffer allocate() {
+        if (outstanding.size() >= refuseAbove) {
+            throw new OutOfMemoryError("Cannot reserve " + getBufferSize() + " bytes of direct buffer memory (test)");
+        }
         PooledByteBuffer real = delegate.allocate();
         Tracked tracked = new Tracked(real);
         outstanding.put(tracked, new Throwable("buffer allocated here"));

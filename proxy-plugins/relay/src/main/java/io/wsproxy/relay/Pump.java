@@ -65,7 +65,13 @@ final class Pump {
     private void onReadable() {
         for (int i = 0; i < READS_PER_EVENT && !draining && !sourceDone; i++) {
             if (buf == null) {
-                pooled = pool.allocate();
+                try {
+                    pooled = pool.allocate();
+                } catch (OutOfMemoryError noDirectMemory) {
+                    source.suspendReads();
+                    session.outOfBuffers(this, noDirectMemory);
+                    return;
+                }
                 buf = pooled.getBuffer();
                 buf.clear();
             } else if (discarding) {

@@ -1,6 +1,7 @@
 package io.wsproxy.relay;
 
 import io.undertow.connector.ByteBufferPool;
+import io.wsproxy.logging.WarningThrottle;
 import io.wsproxy.spi.AccessLogEntry;
 import io.wsproxy.spi.ProxyServices;
 import io.wsproxy.spi.ProxySession;
@@ -8,6 +9,8 @@ import io.wsproxy.spi.SessionRegistration;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 import org.xnio.XnioExecutor;
@@ -18,6 +21,10 @@ import org.xnio.XnioExecutor;
  * (1001 client went away, 1014 upstream failed, 1009 too big), never a reserved code.
  */
 final class RelaySession implements ProxySession {
+    private static final Logger log = LoggerFactory.getLogger(RelaySession.class);
+    /** Once memory runs out, every session reading more would say so. */
+    private static final WarningThrottle OUT_OF_BUFFERS = new WarningThrottle(Duration.ofSeconds(10));
+
     private final StreamConnection client;
     private final StreamConnection upstream;
     private final RelayOptions options;
@@ -89,6 +96,21 @@ final class RelaySession implements ProxySession {
         record("proxy", code);
         other(pump).injectClose(code, reason);
         pump.injectClose(goneCode(pump), pump.side() + " broke the protocol: " + reason);
+    }
+
+    /**
+     * No buffer could be had for {@code pump}'s next read: direct memory is used up (many stalled readers, each
+     * holding one). The session ends at once, its buffers going back, rather than leaving a readable socket that
+     * its I/O thread would be woken for again and again.
+     */
+    void outOfBuffers(Pump pump, OutOfMemoryError error) {
+        if (OUT_OF_BUFFERS.allow()) {
+            log.warn("rule {}: no {}-byte buffer for the {} of {} ({}); sessions are closed while this lasts: lower "
+                    + "the rule's bufferSize or raise -XX:MaxDirectMemorySize (default: the heap's size)", rule,
+                    options.bufferSize(), pump.side(), clientAddress, error.getMessage());
+        }
+        record("proxy", 1013);
+        abort();
     }
 
     /** Close frames have gone through whole in both directions. */

@@ -779,4 +779,22 @@ class RelayTest {
             assertEquals(0, large.maxOutstanding(), "a 64 KiB buffer was taken though the rule asks for 4 KiB");
         }
     }
+
+    @Test
+    void aSessionThatCannotHaveABufferEndsAtOnceAndOthersGoOn() throws Exception {
+        LeakDetectingPool relayBuffers = proxy.pool(RelayPlugin.DEFAULT_BUFFER_SIZE);
+        try (WsClient starved = WsClient.connect(proxy.ws("/ws"))) {
+            relayBuffers.refuseAbove(0); // direct memory used up: the next read has nowhere to go
+            starved.sendText("hello");
+            assertEquals(1006, starved.awaitClose().code(), "the session was not ended");
+        }
+        io.wsproxy.spi.AccessLogEntry entry = proxy.nextAccessLog();
+        assertEquals(1013, entry.closeCode());
+        assertEquals("proxy", entry.closedBy());
+        relayBuffers.refuseAbove(Integer.MAX_VALUE);
+        try (WsClient next = WsClient.connect(proxy.ws("/ws"))) {
+            next.sendText("again");
+            assertEquals("again", next.nextText());
+        }
+    }
 }

@@ -2,12 +2,16 @@ package io.wsproxy.websocket;
 
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
+import io.wsproxy.logging.WarningThrottle;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 import org.xnio.XnioExecutor;
@@ -30,6 +34,9 @@ import org.xnio.ssl.SslConnection;
 public final class WebSocketConnection {
     /** After a close frame goes out, how long the peer has to answer it before its socket is closed anyway. */
     public static final long CLOSE_TIMEOUT_SECONDS = 5;
+    private static final Logger log = LoggerFactory.getLogger(WebSocketConnection.class);
+    /** Once memory runs out, every connection reading more would say so. */
+    private static final WarningThrottle OUT_OF_BUFFERS = new WarningThrottle(Duration.ofSeconds(10));
     /** Reads per readiness event before yielding the I/O thread to other connections. */
     private static final int READS_PER_EVENT = 16;
     private static final int MAX_REASON_BYTES = 123;
@@ -191,6 +198,19 @@ public final class WebSocketConnection {
         finish();
     }
 
+    /**
+     * No buffer for the next read: direct memory is used up. The connection ends now (1006 to its listener), its
+     * buffers going back, rather than leaving a readable socket that its I/O thread would be woken for again and
+     * again.
+     */
+    private void outOfBuffers(OutOfMemoryError error) {
+        if (OUT_OF_BUFFERS.allow()) {
+            log.warn("{}: no {}-byte buffer to read into ({}); connections are closed while this lasts: raise "
+                    + "-XX:MaxDirectMemorySize (default: the heap's size)", this, pool.getBufferSize(), error.getMessage());
+        }
+        abort();
+    }
+
     /** Stops delivering messages (and reading) until {@link #resumeReceives()}; the message under way is the last. */
     public void suspendReceives() {
         receiving = false;
@@ -234,7 +254,12 @@ public final class WebSocketConnection {
                 return;
             }
             if (in == null) {
-                pooled = pool.allocate();
+                try {
+                    pooled = pool.allocate();
+                } catch (OutOfMemoryError noDirectMemory) {
+                    outOfBuffers(noDirectMemory);
+                    return;
+                }
                 in = pooled.getBuffer();
                 in.clear();
             }

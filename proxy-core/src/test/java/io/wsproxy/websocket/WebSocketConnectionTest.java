@@ -212,6 +212,20 @@ class WebSocketConnectionTest {
     }
 
     @Test
+    void noBufferToReadIntoEndsTheConnectionAtOnce() throws Exception {
+        openServerSide();
+        pool.refuseAbove(0); // direct memory used up: the next read has nowhere to go
+        peerOut.write(frame(FIN | 0x1, "hello".getBytes(StandardCharsets.UTF_8), true));
+        assertEquals(1006, recorder.awaitClosed().code());
+        try {
+            assertEquals(-1, peerIn.read(), "the socket was left open");
+        } catch (java.net.SocketException reset) {
+            // closed with what the peer sent unread: a reset, as closed as an end
+        }
+        pool.refuseAbove(Integer.MAX_VALUE);
+    }
+
+    @Test
     void aPeerThatVanishesIsA1006() throws Exception {
         openServerSide();
         peer.close();

@@ -6,13 +6,15 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * Which headers cross the proxy and how they change: hop-by-hop headers stop here, end-to-end headers pass,
- * then {@code changeOrigin}, {@code X-Forwarded-*} and the rule's own headers are applied, in that order, so a
- * rule can override anything.
+ * then {@code changeOrigin}, {@code X-Forwarded-*}, {@code Via} and the rule's own headers are applied, in that order,
+ * so a rule can override anything.
  */
 public final class HeaderPolicy {
     /** RFC 9110 section 7.6.1, plus the de-facto Proxy-Connection and Keep-Alive. */
@@ -25,7 +27,27 @@ public final class HeaderPolicy {
             Headers.SEC_WEB_SOCKET_KEY, Headers.SEC_WEB_SOCKET_VERSION, Headers.SEC_WEB_SOCKET_EXTENSIONS,
             Headers.SEC_WEB_SOCKET_ACCEPT);
 
+    /**
+     * This process's entry in {@code Via} (RFC 9110 section 7.6.3), a pseudonym random per start: a request that
+     * comes back carrying it has looped through this proxy (a rule whose target is the proxy itself).
+     */
+    private static final String VIA_NAME = "wsproxy-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt());
+    private static final String VIA = "1.1 " + VIA_NAME;
+
     private HeaderPolicy() {
+    }
+
+    /** Whether {@code request} has already passed through this proxy process: its {@code Via} names us. */
+    public static boolean passedThroughUs(HeaderMap request) {
+        HeaderValues via = request.get(Headers.VIA);
+        if (via != null) {
+            for (String hops : via) {
+                if (hops.contains(VIA_NAME)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The request headers to send upstream for {@code exchange} matched to {@code target}'s rule. */
@@ -49,6 +71,7 @@ public final class HeaderPolicy {
             }
         }
         addForwarded(exchange, out);
+        out.add(Headers.VIA, VIA); // after the hops before us, as each proxy on the way appends itself
         ruleHeaders.forEach((name, value) -> out.put(HttpString.tryFromString(name), value));
         return out;
     }

@@ -8,6 +8,7 @@ import io.undertow.util.Methods;
 import io.undertow.util.Protocols;
 import io.wsproxy.config.Rule;
 import io.wsproxy.logging.WarningThrottle;
+import io.wsproxy.routing.HeaderPolicy;
 import io.wsproxy.routing.RouteMatch;
 import io.wsproxy.routing.RouteTable;
 import java.time.Duration;
@@ -31,6 +32,7 @@ final class RequestRouter implements HttpHandler {
     private volatile RuleSet rules;
     /** A rule too costly to match is said at most this often: paths that trigger it may come in a flood. */
     private final WarningThrottle costlyMatchWarnings = new WarningThrottle(Duration.ofSeconds(10));
+    private final WarningThrottle loopWarnings = new WarningThrottle(Duration.ofSeconds(10));
 
     RequestRouter(RuleSet rules, UpgradeHandler upgrades, HttpForwarder http, AccessLog accessLog,
                   ProxyMetrics metrics, String metricsPath) {
@@ -75,6 +77,18 @@ final class RequestRouter implements HttpHandler {
             return;
         }
         Rule rule = match.rule();
+        if (rule.target() != null && HeaderPolicy.passedThroughUs(exchange.getRequestHeaders())) {
+            // forwarded again, it would come back again: one request would hold ever more connections until a
+            // header limit ended the chain
+            if (loopWarnings.allow()) {
+                log.warn("{}: a request came back through this proxy (its Via names us): the rule's target leads to "
+                        + "the proxy itself; answered 508 (said at most every 10 s)", rule);
+            }
+            JsonError.send(exchange, 508, "this request has already passed through this proxy: rule '" + rule.name()
+                    + "' leads back to it");
+            accessLog.writeAnswered(exchange, rule.name());
+            return;
+        }
         if (rule.ws() && isWebSocketUpgrade(exchange)) {
             upgrades.handle(exchange, match, current.bindings());
         } else if (rule.target() == null) {

@@ -79,6 +79,7 @@ class HttpForwardingTest {
         assertEquals("secret", post.getHeader("X-Proxy-Auth"));
         assertEquals("127.0.0.1:" + backend.port(), post.getHeader("Host"));
         assertEquals("127.0.0.1", post.getHeader("X-Forwarded-For"));
+        assertTrue(post.getHeader("Via").matches("1\\.1 wsproxy-[0-9a-f]{8}"), post.getHeader("Via"));
         assertEquals("http", post.getHeader("X-Forwarded-Proto"));
         assertEquals("127.0.0.1:" + proxy.server().port(), post.getHeader("X-Forwarded-Host"));
     }
@@ -342,6 +343,33 @@ class HttpForwardingTest {
     }
 
     /** A proxy whose one rule targets a port nobody listens on. */
+    @Test
+    void aRuleLeadingBackToTheProxyIsA508NotALoop() throws Exception {
+        proxy.reload("""
+                  - name: itself
+                    pattern: "^/"
+                    target: "http://127.0.0.1:%d"
+                    ws: false
+                """.formatted(proxy.server().port()));
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(proxy.http("/x"))
+                .header("Via", "1.0 an-earlier-proxy").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(508, response.statusCode(), response.body());
+        assertTrue(response.body().contains("already passed through this proxy"), response.body());
+        // the second pass answered at once and the first relayed that (without the check, the chain went on until
+        // a header limit answered 400, thousands of connections later)
+        assertEquals(508, proxy.nextHttpAccessLog().status());
+        assertEquals(508, proxy.nextHttpAccessLog().status());
+    }
+
+    @Test
+    void anotherProxysViaIsNotALoop() throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(proxy.http("/gateway/users"))
+                .header("Via", "1.1 wsproxy-00000000, 1.1 cache").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        LoggedRequest seen = backend.findAll(anyRequestedFor(urlPathMatching("/api/users"))).get(0);
+        assertTrue(seen.getHeader("Via").startsWith("1.1 wsproxy-00000000, 1.1 cache"), seen.getHeader("Via"));
+    }
+
     private static TestProxy proxyToAClosedPort() throws Exception {
         int closedPort = io.wsproxy.testing.ClosedPort.next();
         return TestProxy.start("""

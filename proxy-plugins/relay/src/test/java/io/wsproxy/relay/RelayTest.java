@@ -508,6 +508,12 @@ class RelayTest {
     }
 
     @Test
+    void anUpgradeLeadingBackToTheProxyIsRefused508() throws Exception {
+        proxy.reload(rule("itself", "^/", "ws://127.0.0.1:" + proxy.server().port(), "", ""));
+        assertEquals(508, WsClient.handshakeStatus(proxy.ws("/x")));
+    }
+
+    @Test
     void noRuleIs404() throws Exception {
         assertEquals(404, WsClient.handshakeStatus(proxy.ws("/elsewhere")));
     }

@@ -29,7 +29,8 @@ public final class HeaderPolicy {
 
     /**
      * This process's entry in {@code Via} (RFC 9110 section 7.6.3), a pseudonym random per start: a request that
-     * comes back carrying it has looped through this proxy (a rule whose target is the proxy itself).
+     * comes back carrying it has looped through this proxy (a rule whose target is the proxy itself). It is the
+     * process's, not a server's: two servers in one JVM that forward to each other would look like a loop.
      */
     private static final String VIA_NAME = "wsproxy-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt());
     private static final String VIA = "1.1 " + VIA_NAME;

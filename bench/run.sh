@@ -363,7 +363,7 @@ SHOW=(direct nginx wsproxy)
       [[ $w == idle* ]] && continue
       for m in $(metrics_of "$w"); do
         n=$(value "$w" nginx "$m")
-        x=$(value "$w" wsproxy "$m" "mode=direct|workload=(echo|latency|large|churn) ")
+        x=$(value "$w" wsproxy "$m" "$([[ $w == forward ]] && echo mode=direct || echo .)")   # forward: its relay, not mux
         row="| $w | $m | $n | $x |"; ratios=""
         for t in "${SPLICES[@]}"; do
           v=$(value "$w" "$t" "$m"); row+=" $v |"; ratios+=" $(ratio "$v" "$n") |"

@@ -68,8 +68,7 @@ final class Pump {
                 try {
                     pooled = pool.allocate();
                 } catch (OutOfMemoryError noDirectMemory) {
-                    source.suspendReads();
-                    session.outOfBuffers(this, noDirectMemory);
+                    session.outOfBuffers(this, noDirectMemory); // closes both sockets
                     return;
                 }
                 buf = pooled.getBuffer();

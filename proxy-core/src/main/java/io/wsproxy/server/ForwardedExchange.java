@@ -7,6 +7,7 @@ import io.undertow.client.ClientRequest;
 import io.undertow.client.ClientResponse;
 import io.undertow.client.http.ClientConnectionAbort;
 import io.undertow.client.http.ClientConnectionTls;
+import io.undertow.client.http.InterimResponseSkipper;
 import io.undertow.client.http.ResponseHeadLimit;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.io.IoCallback;
@@ -107,6 +108,7 @@ final class ForwardedExchange {
         }
         request.getRequestHeaders().putAll(headers);
         responseHeadLimit = ResponseHeadLimit.apply(upstream, MAX_RESPONSE_HEAD_BYTES);
+        InterimResponseSkipper.apply(upstream); // above the limit, which so counts the interim heads too
         upstream.sendRequest(request, new ClientCallback<>() {
             @Override
             public void completed(ClientExchange sent) {
@@ -201,9 +203,9 @@ final class ForwardedExchange {
             return;
         }
         if (status < 200) {
-            // Undertow's client skips a 100 Continue only: any other interim response (103 Early Hints) it takes for
-            // the final one, and the real response behind it would never reach the client, left waiting for it
-            refuse("sent an interim " + status + " response, which the proxy does not relay");
+            // InterimResponseSkipper drops interim responses before Undertow's client parses them: one that still
+            // comes here is not followed by a final response the client could wait for
+            refuse("sent an interim " + status + " response as its answer");
             return;
         }
         String framing = framingProblem(response.getResponseHeaders());

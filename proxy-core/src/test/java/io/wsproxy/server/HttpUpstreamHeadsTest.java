@@ -6,6 +6,7 @@ import static io.wsproxy.testing.RawHttp.readHead;
 import static io.wsproxy.testing.RawHttp.readToEnd;
 import static io.wsproxy.testing.RawHttp.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,8 +26,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Response heads a target may send that cannot be relayed byte for byte: the body's framing says two things at
- * once (a 502, as nginx answers), the status allows no body whatever the headers say, or it is an interim response
- * that Undertow's client takes for the final one. The targets are scripted sockets that keep their connection open,
+ * once (a 502, as nginx answers), the status allows no body whatever the headers say, or interim responses come
+ * first, which Undertow's client would take for the final one. The targets are scripted sockets that keep their connection open,
  * as a keep-alive server does.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -98,11 +99,42 @@ class HttpUpstreamHeadsTest {
     }
 
     @Test
-    void anInterimResponseIsNeverRelayedAsTheFinalOne() throws Exception {
+    void interimResponsesAreDroppedAndTheFinalOneIsRelayed() throws Exception {
         String answer = answerTo("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                + "HTTP/1.1 100 Continue\r\n\r\n"
+                + "HTTP/1.1 102 Processing\n\n" // bare LF line ends, as Undertow's parser takes them
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Final: yes\r\n\r\nok");
+        assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
+        assertTrue(answer.contains("X-Final: yes\r\n"), answer);
+        assertTrue(answer.endsWith("\r\n\r\nok"), answer);
+        assertFalse(answer.contains("preload"), answer);
+        HttpAccessLogEntry logged = proxy.nextHttpAccessLog();
+        assertEquals(200, logged.status());
+        assertEquals(HttpAccessLogEntry.COMPLETE, logged.outcome());
+    }
+
+    @Test
+    void aStatusLineThatOnlyBeginsLikeAnInterimOneIsNotDropped() throws Exception {
+        // dropped, it would leave the client waiting for a response that is not coming
+        String answer = answerTo("HTTP/1.1 1030 Odd\r\nContent-Length: 0\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 502 "), answer); // the status Undertow's parser refuses
+        assertEquals(502, proxy.nextHttpAccessLog().status());
+    }
+
+    @Test
+    void aTargetThatClosesAfterAnInterimResponseIs502() throws Exception {
+        String answer = answerTo("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n", true);
+        assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
+        assertEquals(502, proxy.nextHttpAccessLog().status());
+    }
+
+    @Test
+    void interimResponsesWithoutEndCountAgainstTheHeadLimit() throws Exception {
+        String hint = "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n";
+        String answer = answerTo(hint.repeat((int) (ForwardedExchange.MAX_RESPONSE_HEAD_BYTES / hint.length()) + 1)
                 + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
-        assertTrue(answer.contains("103"), answer);
+        assertTrue(answer.contains("response head over"), answer);
         assertEquals(502, proxy.nextHttpAccessLog().status());
     }
 
@@ -136,12 +168,20 @@ class HttpUpstreamHeadsTest {
      * its connection open, and returns all the client got.
      */
     private String answerTo(String response) throws IOException {
+        return answerTo(response, false);
+    }
+
+    /** As {@link #answerTo(String)}; {@code thenClose}: the target closes its connection after the response. */
+    private String answerTo(String response, boolean thenClose) throws IOException {
         try (Socket client = connect(proxy)) {
             send(client, "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
             try (Socket server = upstream.accept()) {
                 server.setSoTimeout(READ_TIMEOUT_MS);
                 readHead(server.getInputStream());
                 send(server, response);
+                if (thenClose) {
+                    server.shutdownOutput();
+                }
                 return readToEnd(client.getInputStream());
             }
         }

@@ -26,8 +26,7 @@ public final class ResponseHeadLimit extends AbstractStreamSourceConduit<StreamS
 
     /** Puts the limit on {@code connection}'s reads, if it is an HTTP/1.1 connection (the only kind we dial). */
     public static ResponseHeadLimit apply(ClientConnection connection, long maxBytes) {
-        ConduitStreamSourceChannel source = connection instanceof HttpClientConnection http
-                ? http.getConnection().getSourceChannel() : null;
+        ConduitStreamSourceChannel source = sourceOf(connection);
         ResponseHeadLimit limit = new ResponseHeadLimit(source == null ? null : source.getConduit(), maxBytes);
         if (source == null) {
             limit.lift();
@@ -35,6 +34,11 @@ public final class ResponseHeadLimit extends AbstractStreamSourceConduit<StreamS
             source.setConduit(limit);
         }
         return limit;
+    }
+
+    /** The channel an HTTP/1.1 client connection reads its responses from; null for any other kind. */
+    static ConduitStreamSourceChannel sourceOf(ClientConnection connection) {
+        return connection instanceof HttpClientConnection http ? http.getConnection().getSourceChannel() : null;
     }
 
     /** The head has come: the body is not counted. */

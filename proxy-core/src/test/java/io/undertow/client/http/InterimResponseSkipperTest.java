@@ -1,0 +1,195 @@
+package io.undertow.client.http;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import org.junit.jupiter.api.Test;
+import java.nio.channels.FileChannel;
+import java.util.concurrent.TimeUnit;
+import org.xnio.XnioIoThread;
+import org.xnio.XnioWorker;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.conduits.ReadReadyHandler;
+import org.xnio.conduits.StreamSourceConduit;
+
+/**
+ * The skipper over a source that hands out a target's bytes in every split a socket might: each part in its own
+ * read, with a read that finds nothing between parts, and read into buffers of a few sizes. What comes out must be
+ * the final response, byte for byte, whatever the splits. (HttpUpstreamHeadsTest has the same through the proxy.)
+ */
+class InterimResponseSkipperTest {
+    private static final String FINAL = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+    @Test
+    void interimResponsesAreDroppedAtEverySplit() throws IOException {
+        assertAtEverySplit("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                + "HTTP/1.1 100 Continue\r\n\r\n" + FINAL, FINAL);
+    }
+
+    @Test
+    void interimResponsesWithoutAReasonOrWithBareLineFeedsAreDropped() throws IOException {
+        assertAtEverySplit("HTTP/1.1 103\r\n\r\nHTTP/1.0 199 Whatever\nA: b\n\n" + FINAL, FINAL);
+        assertAtEverySplit("HTTP/1.1 102\n\n" + FINAL, FINAL);
+    }
+
+    @Test
+    void whatIsNoInterimStatusLinePassesUntouched() throws IOException {
+        for (String response : List.of(FINAL, "HTTP/1.1 101 Switching Protocols\r\n\r\n", "HTTP/1.1 1030 Odd\r\n\r\n",
+                "HTTP/1.1 10", "HTTP/2 103 x\r\n\r\n", "garbage\r\n\r\n", "HTTP/1.1 103 x\r\n\r\nHTTP/1.1 10")) {
+            String expected = response.startsWith("HTTP/1.1 103 x") ? "HTTP/1.1 10" : response;
+            assertAtEverySplit(response, expected);
+        }
+    }
+
+    @Test
+    void aTargetThatEndsInAnInterimResponseGivesNothing() throws IOException {
+        assertAtEverySplit("HTTP/1.1 103 Early Hints\r\nLink: </a.css>", "");
+    }
+
+    private static void assertAtEverySplit(String input, String expected) throws IOException {
+        byte[] bytes = input.getBytes(ISO_8859_1);
+        for (int readSize : new int[] {1, 5, 4096}) {
+            assertEquals(expected, readAll(List.of(bytes), readSize), "whole, read " + readSize);
+            List<byte[]> single = new ArrayList<>();
+            for (byte b : bytes) {
+                single.add(new byte[] {b});
+            }
+            assertEquals(expected, readAll(single, readSize), "a byte at a time, read " + readSize);
+            for (int split = 1; split < bytes.length; split++) {
+                List<byte[]> parts = List.of(slice(bytes, 0, split), slice(bytes, split, bytes.length));
+                assertEquals(expected, readAll(parts, readSize), "split at " + split + ", read " + readSize);
+            }
+        }
+    }
+
+    private static String readAll(List<byte[]> parts, int readSize) throws IOException {
+        InterimResponseSkipper skipper = new InterimResponseSkipper(new ScriptedSource(parts));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuffer dst = ByteBuffer.allocate(readSize);
+        // every part is one read, with one that finds nothing after it: bounded by twice the parts, and some
+        int reads = 0;
+        for (int n = 0; n != -1; reads++) {
+            if (reads > 4 * parts.size() + 4 * out.size() + 10) {
+                throw new AssertionError("no end after " + reads + " reads");
+            }
+            dst.clear();
+            n = skipper.read(dst);
+            out.write(dst.array(), 0, dst.position());
+            assertEquals(Math.max(n, 0), dst.position(), "the count returned is what was put in the buffer");
+        }
+        return out.toString(ISO_8859_1);
+    }
+
+    private static byte[] slice(byte[] bytes, int from, int to) {
+        byte[] part = new byte[to - from];
+        System.arraycopy(bytes, from, part, 0, part.length);
+        return part;
+    }
+
+    /** Gives each part in a read of its own (less when the buffer is smaller), then a read of nothing, then the end. */
+    private static final class ScriptedSource implements StreamSourceConduit {
+        private final Queue<ByteBuffer> parts = new ArrayDeque<>();
+        private boolean pause;
+
+        ScriptedSource(List<byte[]> parts) {
+            parts.forEach(part -> this.parts.add(ByteBuffer.wrap(part)));
+        }
+
+        @Override
+        public int read(ByteBuffer dst) {
+            if (pause) {
+                pause = false;
+                return 0;
+            }
+            ByteBuffer part = parts.peek();
+            if (part == null) {
+                return -1;
+            }
+            int n = Math.min(part.remaining(), dst.remaining());
+            dst.put(part.slice(part.position(), n));
+            part.position(part.position() + n);
+            if (!part.hasRemaining()) {
+                parts.remove();
+                pause = true;
+            }
+            return n;
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offs, int len) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long transferTo(long position, long count, FileChannel target) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void terminateReads() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean isReadShutdown() {
+            return false;
+        }
+
+        @Override
+        public void resumeReads() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void suspendReads() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void wakeupReads() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean isReadResumed() {
+            return false;
+        }
+
+        @Override
+        public void awaitReadable() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void awaitReadable(long time, TimeUnit timeUnit) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public XnioIoThread getReadThread() {
+            return null;
+        }
+
+        @Override
+        public void setReadReadyHandler(ReadReadyHandler handler) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public XnioWorker getWorker() {
+            return null;
+        }
+    }
+}

@@ -13,6 +13,10 @@ import org.xnio.channels.StreamSinkChannel;
  * The frames one connection has yet to write, encoded straight into pooled buffers: the messages of one turn of
  * the I/O thread leave in one gathering write, and a connection with nothing to send holds no buffer. Frames a
  * client sends are masked (RFC 6455 section 5.3) as they are copied in.
+ *
+ * <p>When the pool has no buffer left (direct memory used up), appending fails quietly: what is queued is released,
+ * since its last frame may be cut short, nothing more is taken, and {@link #failure()} says why. The caller is in the
+ * middle of a send, so it is the connection's next flush that closes it.
  */
 final class Outbound {
     private static final int GATHER = 16;
@@ -27,6 +31,7 @@ final class Outbound {
     private byte[] masked;
     private int maskIndex;
     private long pending;
+    private OutOfMemoryError failure;
 
     Outbound(ByteBufferPool pool, boolean masking) {
         this.pool = pool;
@@ -84,11 +89,21 @@ final class Outbound {
     }
 
     private void append(byte[] data, int offset, int length) {
+        if (failure != null) {
+            return;
+        }
         while (length > 0) {
             PooledByteBuffer last = chunks.peekLast();
             ByteBuffer tail = last == null ? null : last.getBuffer();
             if (tail == null || tail.limit() == tail.capacity()) {
-                PooledByteBuffer fresh = pool.allocate();
+                PooledByteBuffer fresh;
+                try {
+                    fresh = pool.allocate();
+                } catch (OutOfMemoryError noDirectMemory) {
+                    failure = noDirectMemory;
+                    release();
+                    return;
+                }
                 tail = fresh.getBuffer();
                 tail.clear().limit(0); // kept ready to write: position to limit is what waits
                 chunks.add(fresh);
@@ -101,6 +116,11 @@ final class Outbound {
             length -= n;
             pending += n;
         }
+    }
+
+    /** Why frames could not be queued, or null; once set, nothing queued is written. */
+    OutOfMemoryError failure() {
+        return failure;
     }
 
     /** Bytes queued and not yet taken by the socket. */

@@ -199,14 +199,15 @@ public final class WebSocketConnection {
     }
 
     /**
-     * No buffer for the next read: direct memory is used up. The connection ends now (1006 to its listener), its
-     * buffers going back, rather than leaving a readable socket that its I/O thread would be woken for again and
-     * again.
+     * No buffer for the next read, or for a frame to send: direct memory is used up. The connection ends now (1006
+     * to its listener), its buffers going back, rather than leaving a readable socket that its I/O thread would be
+     * woken for again and again, or a peer waiting for a message that was lost.
      */
-    private void outOfBuffers(OutOfMemoryError error) {
+    private void outOfBuffers(String purpose, OutOfMemoryError error) {
         if (OUT_OF_BUFFERS.allow()) {
-            log.warn("{}: no {}-byte buffer to read into ({}); connections are closed while this lasts: raise "
-                    + "-XX:MaxDirectMemorySize (default: the heap's size)", this, pool.getBufferSize(), error.getMessage());
+            log.warn("{}: no {}-byte buffer {} ({}); connections are closed while this lasts: raise "
+                    + "-XX:MaxDirectMemorySize (default: the heap's size)", this, pool.getBufferSize(), purpose,
+                    error.getMessage());
         }
         abort();
     }
@@ -257,7 +258,7 @@ public final class WebSocketConnection {
                 try {
                     pooled = pool.allocate();
                 } catch (OutOfMemoryError noDirectMemory) {
-                    outOfBuffers(noDirectMemory);
+                    outOfBuffers("to read into", noDirectMemory);
                     return;
                 }
                 in = pooled.getBuffer();
@@ -378,6 +379,10 @@ public final class WebSocketConnection {
     private void flush() {
         flushScheduled = false;
         if (closed) {
+            return;
+        }
+        if (out.failure() != null) {
+            outOfBuffers("to queue a frame in", out.failure());
             return;
         }
         boolean done;

@@ -226,6 +226,28 @@ class WebSocketConnectionTest {
     }
 
     @Test
+    void noBufferToQueueASendInEndsTheConnectionAfterTheSendWithNothingOfItWritten() throws Exception {
+        openServerSide();
+        boolean closedDuringSend = onIo(() -> {
+            connection.sendText(bytes("whole"), 0, 5);
+            pool.refuseAbove(1); // the first buffer holds "whole" and the next message's start; its rest finds none
+            byte[] big = new byte[3 * 4096];
+            connection.sendBinary(big, 0, big.length);
+            connection.sendText(bytes("after"), 0, 5);
+            return recorder.isClosed();
+        });
+        assertFalse(closedDuringSend, "the owner heard of the close inside its own send");
+        assertEquals(1006, recorder.awaitClosed().code());
+        pool.refuseAbove(Integer.MAX_VALUE);
+        // not "whole" either: it shares a buffer with the cut frame, and a cut frame would garble all after it
+        try {
+            assertEquals(-1, peerIn.read(), "bytes of a cut frame were written, or the socket was left open");
+        } catch (java.net.SocketException reset) {
+            // closed with what the peer sent unread: a reset, as closed as an end
+        }
+    }
+
+    @Test
     void aPeerThatVanishesIsA1006() throws Exception {
         openServerSide();
         peer.close();

@@ -2,8 +2,12 @@ package io.wsproxy.server;
 
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
+import io.wsproxy.logging.WarningThrottle;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
 import org.xnio.channels.StreamSourceChannel;
@@ -23,6 +27,9 @@ final class BodyTransfer {
 
     /** Buffers moved in one turn before the I/O thread serves its other connections. */
     private static final int BUFFERS_PER_TURN = 16;
+    private static final Logger log = LoggerFactory.getLogger(BodyTransfer.class);
+    /** Once memory runs out, every body under way would say so. */
+    private static final WarningThrottle OUT_OF_BUFFERS = new WarningThrottle(Duration.ofSeconds(10));
 
     private final StreamSourceChannel source;
     private final StreamSinkChannel sink;
@@ -133,7 +140,19 @@ final class BodyTransfer {
 
     /** Reads one buffer's worth into {@link #pending}; false when there is nothing to read now or no more. */
     private boolean readOne() throws IOException {
-        PooledByteBuffer pooled = pool.allocate();
+        PooledByteBuffer pooled;
+        try {
+            pooled = pool.allocate();
+        } catch (OutOfMemoryError noDirectMemory) {
+            if (OUT_OF_BUFFERS.allow()) {
+                log.warn("no {}-byte buffer to pass a body through ({}); such requests are cut off while this lasts: "
+                        + "raise -XX:MaxDirectMemorySize (default: the heap's size)", pool.getBufferSize(),
+                        noDirectMemory.getMessage());
+            }
+            failed(new IOException("no buffer to pass the body through: direct memory is used up", noDirectMemory),
+                    true);
+            return false;
+        }
         ByteBuffer buffer = pooled.getBuffer();
         int read;
         try {

@@ -58,7 +58,13 @@ final class ClientWatch implements ChannelListener<ConduitStreamSourceChannel> {
         if (!watching) {
             return;
         }
-        PooledByteBuffer pooled = connection.getByteBufferPool().allocate();
+        PooledByteBuffer pooled;
+        try {
+            pooled = connection.getByteBufferPool().allocate();
+        } catch (OutOfMemoryError noDirectMemory) {
+            stop(); // direct memory used up: a client that went is then noticed at the answer, as without a watch
+            return;
+        }
         boolean kept = false;
         try {
             int n = socket.read(pooled.getBuffer());

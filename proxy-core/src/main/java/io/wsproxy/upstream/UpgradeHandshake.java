@@ -101,7 +101,13 @@ final class UpgradeHandshake {
     private void read() {
         ConduitStreamSourceChannel source = connection.getSourceChannel();
         if (response == null) {
-            response = pool.allocate();
+            try {
+                response = pool.allocate();
+            } catch (OutOfMemoryError noDirectMemory) {
+                fail("no buffer to read the upstream's answer into: direct memory is used up (-XX:MaxDirectMemorySize)",
+                        noDirectMemory);
+                return;
+            }
         }
         ByteBuffer buffer = response.getBuffer();
         try {

@@ -82,6 +82,29 @@ class HttpBodyFailuresTest {
     }
 
     @Test
+    void aResponseBodyWithNoBufferToPassThroughIsCutOffAtOnce() throws Exception {
+        try (Socket client = connect(proxy)) {
+            send(client, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+            try (Socket server = accept()) {
+                readHead(server.getInputStream());
+                send(server, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n01234");
+                InputStream toClient = client.getInputStream();
+                assertTrue(readHead(toClient).startsWith("HTTP/1.1 200 "));
+                assertEquals("01234", new String(toClient.readNBytes(5), StandardCharsets.US_ASCII));
+                proxy.pool().refuseAbove(0); // direct memory used up: the body's next bytes have nowhere to go
+                try {
+                    send(server, "56789");
+                    assertClosed(server);
+                    // not stalled: the transfer ends at the first buffer it cannot have, not a body timeout later
+                    assertEquals(HttpAccessLogEntry.UPSTREAM_FAILED, proxy.nextHttpAccessLog().outcome());
+                } finally {
+                    proxy.pool().refuseAbove(Integer.MAX_VALUE);
+                }
+            }
+        }
+    }
+
+    @Test
     void aClientThatStopsReadingTheResponseIsCutOff() throws Exception {
         try (Socket client = connect(proxy)) {
             send(client, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");

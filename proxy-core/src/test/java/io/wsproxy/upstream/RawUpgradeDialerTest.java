@@ -104,6 +104,26 @@ class RawUpgradeDialerTest {
     }
 
     @Test
+    void noBufferToReadTheAnswerIntoFailsTheDialAtOnce() throws Exception {
+        CompletableFuture<Socket> upstream = upstreamAnswering("");
+        CompletableFuture<RawUpgrade> answer = dialAsync(Duration.ofSeconds(20));
+        requestSeen.get(5, TimeUnit.SECONDS);
+        pool.refuseAbove(0); // direct memory used up: the answer has nowhere to go
+        try {
+            Socket socket = upstream.get(5, TimeUnit.SECONDS);
+            socket.getOutputStream().write(SWITCHING.getBytes(StandardCharsets.ISO_8859_1));
+            // at once, not when the dial's 20 s are up
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> answer.get(10, TimeUnit.SECONDS));
+            UpstreamException refusal = (UpstreamException) failed.getCause();
+            assertEquals(502, refusal.status());
+            assertTrue(refusal.getMessage().contains("direct memory"), refusal.getMessage());
+            assertClosed(socket);
+        } finally {
+            pool.refuseAbove(Integer.MAX_VALUE);
+        }
+    }
+
+    @Test
     void bareLineFeedsAndAHeadInSingleBytesAreRead() throws Exception {
         String head = "HTTP/1.1 101 Switching Protocols\nUpgrade: websocket\n\n";
         CompletableFuture<Socket> upstream = upstreamAnswering("");

@@ -40,6 +40,7 @@ public final class WebSocketConnection {
     /** Reads per readiness event before yielding the I/O thread to other connections. */
     private static final int READS_PER_EVENT = 16;
     private static final int MAX_REASON_BYTES = 123;
+    private static final int INTERNAL_ERROR = 1011;
     /**
      * Each ping is owed a pong: a peer that pings without reading what it is sent would have them queue without
      * bound, so past this many bytes waiting for it, it is not read until they are written.
@@ -293,7 +294,18 @@ public final class WebSocketConnection {
     /** Decodes what the buffer holds; false to stop reading for this event. */
     private boolean decodeBuffered() {
         in.flip();
-        boolean ok = decoder.decode(in, frames);
+        boolean ok;
+        try {
+            ok = decoder.decode(in, frames);
+        } catch (RuntimeException e) {
+            // the owner's listener threw: what it left half done is unknown, and decoding on would hand it the same
+            // frames again (the buffer is still flipped), so the connection ends here
+            log.error("{}: its listener failed; closing the connection with 1011", this, e);
+            if (!closed) {
+                violation(INTERNAL_ERROR, "internal error");
+            }
+            return false;
+        }
         if (closed) {
             return false; // the listener aborted the connection, and its buffer is gone
         }

@@ -248,6 +248,36 @@ class WebSocketConnectionTest {
     }
 
     @Test
+    void aListenerThatThrowsEndsTheConnectionWith1011AndGetsNoFrameTwice() throws Exception {
+        AtomicLong texts = new AtomicLong();
+        open(true, r -> new WebSocketConnection.Listener() {
+            @Override
+            public void onText(WebSocketConnection c, byte[] data, int length) {
+                texts.incrementAndGet();
+                throw new IllegalStateException("a plugin's bug");
+            }
+
+            @Override
+            public void onBinary(WebSocketConnection c, byte[] data, int length) {
+                r.onBinary(c, data, length);
+            }
+
+            @Override
+            public void onClosed(WebSocketConnection c, int code, String reason) {
+                r.onClosed(c, code, reason);
+            }
+        });
+        peerOut.write(concat(frame(FIN | 0x1, bytes("boom"), true), frame(FIN | 0x2, bytes("after"), true)));
+        Frame close = readFrame();
+        assertEquals(FIN | 0x8, close.b0());
+        assertEquals(1011, close.closeCode());
+        peerOut.write(frame(FIN | 0x8, closePayload(1011, ""), true));
+        assertEquals(1011, recorder.awaitClosed().code());
+        assertEquals(1, texts.get(), "the message was handed over again");
+        assertNull(recorder.poll(), "nothing after the failure is delivered");
+    }
+
+    @Test
     void aPeerThatVanishesIsA1006() throws Exception {
         openServerSide();
         peer.close();

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -150,6 +151,19 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
                             : "too many upstreams for this connection (at most " + options.maxUpstreams() + ")"));
             return null;
         }
+        CompletionStage<WebSocketConnection> dial;
+        try {
+            dial = self
+                    ? context.services().dialWebSocket(context.targetUri(), context.targetHandshakeHeaders(),
+                            options.connectTimeout())
+                    : context.services().dialWebSocket(parsed.dialUri(), context.forwardedHandshakeHeaders(parsed),
+                            options.connectTimeout());
+        } catch (RuntimeException e) {
+            // UpstreamUrl lets through what it knows to be dialable; anything else it missed ends here, not the session
+            log.warn("rule {}: dialling {} failed before it began", context.rule().name(), url, e);
+            reply(forConnect ? Envelopes.connectResponse(false) : Envelopes.error(url, 400, "url cannot be dialled"));
+            return null;
+        }
         UpstreamLink link = newLink(self ? UpstreamLink.Role.SELF : UpstreamLink.Role.FORWARDED, url);
         upstreams.put(url, link);
         if (self) {
@@ -157,11 +171,7 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
         } else {
             forwardedCount++;
         }
-        link.dialing(self
-                ? context.services().dialWebSocket(context.targetUri(), context.targetHandshakeHeaders(),
-                        options.connectTimeout())
-                : context.services().dialWebSocket(parsed.dialUri(), context.forwardedHandshakeHeaders(parsed),
-                        options.connectTimeout()));
+        link.dialing(dial);
         return link;
     }
 

@@ -29,14 +29,44 @@ public record UpstreamUrl(String written, URI dialUri, String normalized) {
         }
         String host = uri.getHost().toLowerCase(Locale.ROOT);
         int port = uri.getPort();
+        if (port == 0 || port > 65535) {
+            throw new IllegalArgumentException("url port out of range: " + port);
+        }
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        checkPath(path);
         String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
         String authority = port == -1 ? host : host + ":" + port;
         URI dial = URI.create(scheme + "://" + authority + (path.isEmpty() ? "/" : path) + query);
+        try {
+            // characters beyond ASCII go up as their UTF-8 escapes, and a lone surrogate has none
+            dial = URI.create(dial.toASCIIString());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("url is not valid Unicode");
+        }
         boolean defaultPort = port == -1 || port == ("wss".equals(scheme) ? 443 : 80);
         String normalizedPath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         String normalized = scheme + "://" + (defaultPort ? host : authority) + normalizedPath + query;
         return new UpstreamUrl(written, dial, normalized);
+    }
+
+    /**
+     * {@code allow} judges a url by its text, and a server by the path it resolves: {@code /public/../admin} matches
+     * {@code /public/.*} and is served as {@code /admin}. So a path may not hold a dot segment, spelt plainly or
+     * escaped, or an escaped slash or backslash, which servers that decode before resolving take for a separator;
+     * a {@code ;} starts parameters some servers drop before resolving ({@code ..;}).
+     */
+    private static void checkPath(String rawPath) {
+        String path = rawPath.toLowerCase(Locale.ROOT);
+        if (path.contains("%2f") || path.contains("%5c")) {
+            throw new IllegalArgumentException("url path must not carry an escaped / or \\");
+        }
+        for (String segment : path.replace("%2e", ".").split("/", -1)) {
+            int parameters = segment.indexOf(';');
+            String name = parameters < 0 ? segment : segment.substring(0, parameters);
+            if (name.equals(".") || name.equals("..")) {
+                throw new IllegalArgumentException("url path must not carry . or .. segments");
+            }
+        }
     }
 
     /** The origin a {@code changeOrigin} rule sends: scheme as written, host and port. */

@@ -2,6 +2,7 @@ package io.wsproxy.forward;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import org.junit.jupiter.api.Test;
@@ -44,5 +45,36 @@ class UpstreamUrlTest {
             "ws://user:pw@example.com", "ws://exa mple.com", "//example.com", "javascript:alert(1)"})
     void rejects(String written) {
         assertThrows(IllegalArgumentException.class, () -> UpstreamUrl.parse(written));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ws://h/public/../admin", "ws://h/public/%2e%2E/admin", "ws://h/public/.%2e/admin",
+            "ws://h/public/..;x/admin", "ws://h/public/./admin", "ws://h/public/..", "ws://h/public/..%2fadmin",
+            "ws://h/public/..%5Cadmin", "ws://h/public%2F..%2Fadmin"})
+    void rejectsPathsThatResolveElsewhereThanTheyRead(String written) {
+        // allow ["ws://h/public/.*"] would admit each, and a server would serve /admin
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> UpstreamUrl.parse(written));
+        assertTrue(refused.getMessage().startsWith("url path must not carry"), refused.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ws://h/a..b/", "ws://h/.well-known/x", "ws://h/x?next=../admin", "ws://h/.../x"})
+    void keepsDotsThatAreNoSegmentOfTheirOwn(String written) {
+        assertEquals(URI.create(written), UpstreamUrl.parse(written).dialUri());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ws://h:0/", "ws://h:65536/", "ws://10.0.0.1:99999/x"})
+    void rejectsPortsOutOfRange(String written) {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> UpstreamUrl.parse(written));
+        assertTrue(refused.getMessage().startsWith("url port out of range"), refused.getMessage());
+    }
+
+    @Test
+    void rejectsALoneSurrogate() {
+        // a JSON string may hold one ("\ud800"); it has no UTF-8 form to escape into the request line
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> UpstreamUrl.parse("ws://h/\ud800"));
+        assertEquals("url is not valid Unicode", refused.getMessage());
     }
 }

@@ -512,6 +512,21 @@ class ForwardProtocolTest {
     }
 
     @Test
+    void urlsThatCannotBeDialledAre400AndTheConnectionGoesOn() throws Exception {
+        EchoBackend server = echo();
+        WsClient client = client(proxy(null, allowLocal()));
+        for (String bad : List.of("ws://127.0.0.1:99999/x", "ws://127.0.0.1:" + server.port() + "/\\ud800",
+                url(server) + "public/../admin")) {
+            client.sendText(forward(bad, "{\"id\":0}"));
+            assertError(client.nextText(), bad.replace("\\ud800", "\ud800"), 400);
+        }
+        client.sendText(forward(url(server), "{\"id\":1}"));
+        assertEquals("{\"type\":\"forward\",\"url\":\"" + url(server) + "\",\"forward\":{\"id\":1}}",
+                client.nextText());
+        assertEquals(1, server.connectionCount());
+    }
+
+    @Test
     void aUrlWithCharactersBeyondAsciiIsDialledWithThemPercentEncodedInUtf8() throws Exception {
         EchoBackend server = echo();
         WsClient client = client(proxy(null, allowLocal(), "", new ForwardPlugin()));

@@ -59,6 +59,8 @@ final class UpstreamLink implements WebSocketConnection.Listener {
     private long waitingBytes;
     private State state = State.CONNECTING;
     private WebSocketConnection connection;
+    /** While {@code connection} is null: the dial under way, cancelled if the link closes first. */
+    private CompletionStage<WebSocketConnection> dial;
     private boolean closedByUs;
     private int connectRequests;
 
@@ -116,6 +118,7 @@ final class UpstreamLink implements WebSocketConnection.Listener {
 
     /** Waits for the dial (on any thread), then continues on the session's thread. */
     void dialing(CompletionStage<WebSocketConnection> dial) {
+        this.dial = dial;
         dial.whenComplete((dialed, error) -> sessionThread.execute(() -> dialed(dialed, error)));
     }
 
@@ -188,6 +191,10 @@ final class UpstreamLink implements WebSocketConnection.Listener {
         waitingBytes = 0;
         if (connection != null) {
             connection.close(CloseCodes.sendable(code, false), reason);
+        } else if (dial != null) {
+            // the core closes a connection whose dial is cancelled, at whatever step it is (TCP, TLS, handshake),
+            // instead of holding it until the dial ends or times out
+            dial.toCompletableFuture().cancel(false);
         }
     }
 

@@ -86,8 +86,14 @@ final class ForwardedExchange {
         exchange.addExchangeCompleteListener((ex, next) -> {
             // Undertow also ends the exchange when the client's connection fails under a response
             boolean whole = answered && (responseBody == null || responseBody.ended());
-            stopTransfers();
-            IoUtils.safeClose(upstream);
+            if (whole && (requestBody == null || requestBody.ended())) {
+                stopTransfers();
+                IoUtils.safeClose(upstream);
+            } else {
+                // a clean close shuts the request body down, and a chunked one with its last chunk: the target
+                // would get a whole request made of what the client sent before it went
+                dropUpstream();
+            }
             logAccess(whole ? HttpAccessLogEntry.COMPLETE : HttpAccessLogEntry.CLIENT_FAILED);
             next.proceed();
         });

@@ -11,6 +11,7 @@ import static io.wsproxy.testing.RawHttp.readHead;
 import static io.wsproxy.testing.RawHttp.readToEnd;
 import static io.wsproxy.testing.RawHttp.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -146,6 +147,17 @@ class HttpBodyFailuresTest {
     }
 
     @Test
+    void aChunkedUploadTheClientAbandonsNeverReachesTheTargetAsAWholeRequest() throws Exception {
+        try (Socket server = clientSendsThenLeaves("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5\r\nhel")) {
+            String body = readToEnd(server.getInputStream());
+            assertTrue(body.contains("hel"), body);
+            assertFalse(body.endsWith("0\r\n\r\n"), "the body was ended for the client: " + body);
+            assertEquals(HttpAccessLogEntry.CLIENT_FAILED, proxy.nextHttpAccessLog().outcome());
+        }
+    }
+
+    @Test
     void anUpstreamThatStopsTakingTheRequestBodyIsAnswered504() throws Exception {
         try (Socket client = connect(proxy)) {
             CompletableFuture<Long> written = writeInBackground(client,
@@ -231,6 +243,16 @@ class HttpBodyFailuresTest {
                     target: "http://127.0.0.1:%d"
                     ws: false
                 """.formatted(port);
+    }
+
+    /** The target's end of a request whose client sent {@code bytes} and then closed its connection. */
+    private Socket clientSendsThenLeaves(String bytes) throws IOException {
+        try (Socket client = connect(proxy)) {
+            send(client, bytes);
+            Socket server = accept();
+            readHead(server.getInputStream());
+            return server;
+        }
     }
 
     private Socket accept() throws IOException {

@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * Everything sent to the client goes through here. Above the limit of bytes the socket has not taken, the
  * upstream whose message went over stops being read until the client catches up, so a client that does not read
- * costs at most about the limit, whatever its servers send; and the proxy's own replies are bounded apart.
+ * costs at most the limit plus the message each of its upstreams had under way (each bounded by the link's
+ * largest message), whatever its servers send; and the proxy's own replies are bounded apart.
  */
 final class ClientSink {
     private static final byte[] CLOSING_BRACE = {'}'};

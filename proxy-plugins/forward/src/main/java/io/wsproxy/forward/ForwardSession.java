@@ -26,8 +26,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSocketConnection.Listener {
     private static final Logger log = LoggerFactory.getLogger(ForwardSession.class);
-    /** A server may send larger messages than a client (the target's replies, for one): bounded all the same. */
-    static final long MAX_UPSTREAM_MESSAGE_BYTES = 16L << 20;
+    /**
+     * The rule's own target (also reached through self urls) may send larger messages than a client: bounded all
+     * the same. Forwarded servers are held to {@code maxMessageBytes}, as clients are: a client that stops reading
+     * pauses each of its servers only once a message of theirs is in, so it costs up to one message per server.
+     */
+    static final long MAX_TARGET_MESSAGE_BYTES = 16L << 20;
 
     private final ForwardContext context;
     private final ForwardOptions options;
@@ -360,7 +364,8 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
     }
 
     private UpstreamLink newLink(UpstreamLink.Role role, String url) {
-        return new UpstreamLink(role, url, options.queueBytes(), MAX_UPSTREAM_MESSAGE_BYTES, thread, this);
+        long maxMessageBytes = role == UpstreamLink.Role.FORWARDED ? options.maxMessageBytes() : MAX_TARGET_MESSAGE_BYTES;
+        return new UpstreamLink(role, url, options.queueBytes(), maxMessageBytes, thread, this);
     }
 
     @Override

@@ -779,6 +779,22 @@ class ForwardProtocolTest {
         assertEquals(1009, binary.awaitClose().code());
     }
 
+    @Test
+    void aForwardedServersMessageOverMaxMessageBytesClosesThatServerAndTheClientHearsWhich() throws Exception {
+        int max = 1000;
+        // answers {"size":N} with a JSON string of exactly N bytes
+        Backend server = backend((b, ch, text) -> WebSockets.sendText(
+                "\"" + "x".repeat(Integer.parseInt(text.replaceAll("\\D", "")) - 2) + "\"", ch, null));
+        WsClient client = client(proxy(null, allowLocal("maxMessageBytes", max)));
+        client.sendText(forward(server.url(), "{\"size\":" + max + "}"));
+        assertEquals(max - 2, json(client.nextText()).get("forward").asText().length(), "exactly the limit passes");
+        client.sendText(forward(server.url(), "{\"size\":" + (max + 1) + "}"));
+        WsClient.Close closed = client.awaitClose();
+        assertEquals(1014, closed.code());
+        assertTrue(closed.reason().contains(server.url()), closed.reason());
+        server.awaitClosed();
+    }
+
     /** {@code {"pad":"éé…xx…"}} of exactly {@code bytes} UTF-8 bytes. */
     private static String padded(int bytes) {
         String text = "{\"pad\":\"" + "é".repeat(10) + "x".repeat(bytes - 30) + "\"}";

@@ -12,9 +12,11 @@ import org.xnio.conduits.ConduitStreamSourceChannel;
 import org.xnio.conduits.StreamSourceConduit;
 
 /**
- * Watches the client of an upgrade while its plugin decides (the relay dials the target first), so that a client
- * that goes meanwhile is noticed then, not when the answer finds its socket closed: Undertow reads nothing from a
- * connection whose request is running. A read that ends the stream (or fails) means the client went; bytes it sent
+ * Watches the client of an upgrade while its plugin decides (the relay dials the target first), or of a plain request
+ * while its target thinks, so that a client that goes meanwhile is noticed then, not when the answer finds its
+ * socket closed: Undertow reads nothing from a connection whose request is running. While it watches, the
+ * connection's conduits are Undertow's original ones (a request's body conduit, finished, would pass no readiness
+ * on), and the request's are put back when it stops. A read that ends the stream (or fails) means the client went; bytes it sent
  * early (frames behind its request, which RFC 6455 says it must not, and some do) join the connection's extra bytes
  * (those read ahead with the request), which Undertow hands to whoever takes the connection after a 101, before the
  * socket's. Either way the watch ends there, as it does when the answer comes; Undertow's own read listener is put
@@ -26,6 +28,7 @@ final class ClientWatch implements ChannelListener<ConduitStreamSourceChannel> {
     /** Below the conduit that serves the extra bytes first: what this reads comes after them. */
     private final StreamSourceConduit socket;
     private final ChannelListener<? super ConduitStreamSourceChannel> undertows;
+    private final AbstractServerConnection.ConduitState requests;
     private final Runnable onLeft;
     private boolean watching = true;
 
@@ -34,12 +37,13 @@ final class ClientWatch implements ChannelListener<ConduitStreamSourceChannel> {
         this.source = connection.getChannel().getSourceChannel();
         this.socket = connection.getOriginalSourceConduit();
         this.undertows = source.getReadListener();
+        this.requests = connection.resetChannel();
         this.onLeft = onLeft;
     }
 
     /**
-     * Starts watching {@code exchange}'s client; null for a request that declared a body (Undertow reads that
-     * itself) or a connection of another kind than HTTP/1: the client going is then noticed at the answer.
+     * Starts watching {@code exchange}'s client; null for a request whose body has not all been read (Undertow
+     * reads that itself) or a connection of another kind than HTTP/1: the client going is then noticed at the answer.
      */
     static ClientWatch start(HttpServerExchange exchange, Runnable onLeft) {
         ServerConnection connection = exchange.getConnection();
@@ -109,6 +113,7 @@ final class ClientWatch implements ChannelListener<ConduitStreamSourceChannel> {
             watching = false;
             source.suspendReads();
             source.setReadListener(undertows);
+            connection.restoreChannel(requests);
         }
     }
 }

@@ -68,6 +68,8 @@ final class ForwardedExchange {
 
     /** A line in the access log has been written for this request. */
     private boolean logged;
+    /** Watches the client while the request waits for its response; null before, after, or when it cannot. */
+    private ClientWatch clientWatch;
 
     ForwardedExchange(HttpServerExchange exchange, RouteMatch match, ClientConnection upstream, ServerConfig server,
                       AccessLog accessLog, long startNanos) {
@@ -194,10 +196,30 @@ final class ForwardedExchange {
             answerError(504, "no response from " + match.rule().target() + " within " + responseTimeout.toMillis()
                     + " ms");
         }, responseTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        clientWatch = ClientWatch.start(exchange, this::clientLeft);
+    }
+
+    /**
+     * The client went while its request waited for the response: the target's connection is dropped at once rather
+     * than held until it answers or {@code responseTimeout}, and the request is logged 499, as nginx does.
+     */
+    private void clientLeft() {
+        if (!answered) {
+            answered = true;
+            closeBoth(HttpAccessLogEntry.CLIENT_FAILED);
+        }
+    }
+
+    private void stopWatchingClient() {
+        if (clientWatch != null) {
+            clientWatch.stop();
+            clientWatch = null;
+        }
     }
 
     private void responded(ClientExchange done) {
         responseHeadLimit.lift();
+        stopWatchingClient();
         if (answered) {
             return;
         }
@@ -319,6 +341,9 @@ final class ForwardedExchange {
             return;
         }
         logged = true;
+        if (outcome.equals(HttpAccessLogEntry.CLIENT_FAILED) && !exchange.isResponseStarted()) {
+            exchange.setStatusCode(499); // not Undertow's default 200: the client went before any answer, as nginx logs
+        }
         accessLog.write(exchange, match.rule(), AccessLogEntry.address(upstream.getPeerAddress()), startNanos,
                 requestBody == null ? 0 : requestBody.written(), responseBody == null ? 0 : responseBody.written(),
                 outcome);
@@ -333,6 +358,7 @@ final class ForwardedExchange {
     private void stopTransfers() {
         bodyTimer.stop();
         cancelResponseDeadline();
+        stopWatchingClient();
         if (requestBody != null) {
             requestBody.abandon();
         }

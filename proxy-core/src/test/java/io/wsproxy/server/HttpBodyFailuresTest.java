@@ -158,6 +158,42 @@ class HttpBodyFailuresTest {
     }
 
     @Test
+    void aClientThatLeavesWhileTheTargetThinksFreesTheTargetAtOnceAndIsLogged499() throws Exception {
+        for (String request : new String[] {"GET /x HTTP/1.1\r\nHost: a\r\n\r\n",
+                "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"}) {
+            try (Socket server = clientSendsThenLeaves(request)) {
+                // long before responseTimeout (60 s), which would otherwise end the wait
+                assertClosed(server);
+                HttpAccessLogEntry logged = proxy.nextHttpAccessLog();
+                assertEquals(499, logged.status(), request);
+                assertEquals(HttpAccessLogEntry.CLIENT_FAILED, logged.outcome(), request);
+            }
+        }
+    }
+
+    @Test
+    void aClientThatStaysIsAnsweredAndItsNextRequestSentEarlyIsServedToo() throws Exception {
+        try (Socket client = connect(proxy)) {
+            send(client, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n");
+            try (Socket server = accept()) {
+                readHead(server.getInputStream());
+                // the client's next request arrives while the first waits: the watch keeps it for afterwards
+                send(client, "GET /second HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+                send(server, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst");
+                try (Socket second = accept()) {
+                    assertTrue(readHead(second.getInputStream()).startsWith("GET /second "));
+                    send(second, "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond");
+                    String answers = readToEnd(client.getInputStream());
+                    assertTrue(answers.contains("\r\n\r\nfirstHTTP/1.1 200 "), answers);
+                    assertTrue(answers.endsWith("\r\n\r\nsecond"), answers);
+                }
+            }
+        }
+        assertEquals(200, proxy.nextHttpAccessLog().status());
+        assertEquals(200, proxy.nextHttpAccessLog().status());
+    }
+
+    @Test
     void anUpstreamThatStopsTakingTheRequestBodyIsAnswered504() throws Exception {
         try (Socket client = connect(proxy)) {
             CompletableFuture<Long> written = writeInBackground(client,

@@ -1,8 +1,8 @@
 package io.wsproxy.forward;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
 
 /**
@@ -11,11 +11,15 @@ import java.io.IOException;
  * text as the client wrote it, so it reaches the server byte for byte.
  */
 public final class ClientMessageParser {
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final ClientMessage TOO_DEEP = new ClientMessage.Malformed(null,
+            "message nests deeper than " + JsonTexts.MAX_NESTING + " levels");
 
     /** Parses the first {@code length} bytes of {@code text}. */
     public ClientMessage parse(byte[] text, int length) {
-        try (JsonParser parser = JSON.createParser(text, 0, length)) {
+        if (!JsonTexts.couldBeUtf8Json(text, length)) {
+            return ClientMessage.NOT_JSON;
+        }
+        try (JsonParser parser = JsonTexts.parser(text, length)) {
             JsonToken first = parser.nextToken();
             if (first == null) {
                 return ClientMessage.NOT_JSON;
@@ -25,6 +29,8 @@ public final class ClientMessageParser {
                     : skipValue(parser);
             // strict: FAIL_ON_TRAILING_TOKENS in streaming form
             return parser.nextToken() == null ? message : ClientMessage.NOT_JSON;
+        } catch (StreamConstraintsException e) {
+            return TOO_DEEP; // the one limit left (JsonTexts)
         } catch (IOException e) {
             return ClientMessage.NOT_JSON;
         }

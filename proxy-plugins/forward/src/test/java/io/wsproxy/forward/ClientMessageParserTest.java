@@ -100,6 +100,32 @@ class ClientMessageParserTest {
     }
 
     @Test
+    void textsInAnotherEncodingThanUtf8AreNotJson() {
+        byte[] utf16 = "{\"type\":\"other\"}".getBytes(StandardCharsets.UTF_16LE); // valid UTF-8 too, NULs and all
+        assertSame(ClientMessage.NOT_JSON, parser.parse(utf16, utf16.length));
+        byte[] utf32 = "{\"type\":\"ping\"}".getBytes(java.nio.charset.Charset.forName("UTF-32BE"));
+        assertSame(ClientMessage.NOT_JSON, parser.parse(utf32, utf32.length));
+        assertSame(ClientMessage.NOT_JSON, parse("\ufeff{\"type\":\"ping\"}"), "a byte order mark");
+    }
+
+    @Test
+    void longNumbersNamesAndStringsAreJsonAsAnyOther() {
+        // Jackson's defaults refuse numbers over 1,000 digits and names over 50,000 characters
+        assertSame(ClientMessage.OTHER, parse("{\"n\":" + "9".repeat(5000) + "}"));
+        assertSame(ClientMessage.OTHER, parse("{\"" + "k".repeat(60_000) + "\":1}"));
+        assertEquals(forward("ws://a", "[" + "1".repeat(5000) + "]"),
+                parse("{\"type\":\"forward\",\"url\":\"ws://a\",\"request\":[" + "1".repeat(5000) + "]}"));
+    }
+
+    @Test
+    void nestingIsBoundedAndSaysSo() {
+        int max = JsonTexts.MAX_NESTING;
+        assertSame(ClientMessage.OTHER, parse("[".repeat(max) + "]".repeat(max)));
+        assertEquals(new ClientMessage.Malformed(null, "message nests deeper than " + max + " levels"),
+                parse("[".repeat(max + 1) + "]".repeat(max + 1)));
+    }
+
+    @Test
     void connectPingAndOthers() {
         assertEquals(new ClientMessage.Connect("ws://a"), parse("{\"type\":\"connect\",\"url\":\"ws://a\"}"));
         assertEquals(new ClientMessage.Malformed(null, "missing url"), parse("{\"type\":\"connect\"}"));

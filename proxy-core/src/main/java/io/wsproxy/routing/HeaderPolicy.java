@@ -6,10 +6,14 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which headers cross the proxy and how they change: hop-by-hop headers stop here, end-to-end headers pass,
@@ -28,22 +32,30 @@ public final class HeaderPolicy {
             Headers.SEC_WEB_SOCKET_ACCEPT);
 
     /**
-     * This process's entry in {@code Via} (RFC 9110 section 7.6.3), a pseudonym random per start: a request that
-     * comes back carrying it has looped through this proxy (a rule whose target is the proxy itself). It is the
-     * process's, not a server's: two servers in one JVM that forward to each other would look like a loop.
+     * This process's pseudonym in {@code Via} (RFC 9110 section 7.6.3), random per start. It is the process's, not
+     * a server's: two servers in one JVM that forward to each other share it.
      */
     private static final String VIA_NAME = "wsproxy-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt());
-    private static final String VIA = "1.1 " + VIA_NAME;
+    /** Salts the rule tags in {@code Via}'s comment, so that they tell nothing of the rules' names. */
+    private static final byte[] RULE_TAG_SALT = new SecureRandom().generateSeed(16);
+    /** Per rule name: what {@code Via} says of a request that rule forwarded ("1.1 wsproxy-1a2b3c4d (r-5e6f7a8b)"). */
+    private static final Map<String, String> VIA_BY_RULE = new ConcurrentHashMap<>();
 
     private HeaderPolicy() {
     }
 
-    /** Whether {@code request} has already passed through this proxy process: its {@code Via} names us. */
-    public static boolean passedThroughUs(HeaderMap request) {
+    /**
+     * Whether {@code request} has already been forwarded by the rule named {@code ruleName} of this process: its
+     * {@code Via} names us with that rule's tag. Forwarded again, it would come back again: a loop. A request that
+     * comes back through another rule (a relay rule whose target is the proxy's echo rule, a hub that reaches the
+     * proxy's relay rules) is a chain, and passes.
+     */
+    public static boolean forwardedBefore(HeaderMap request, String ruleName) {
         HeaderValues via = request.get(Headers.VIA);
         if (via != null) {
+            String entry = via(ruleName).substring("1.1 ".length());
             for (String hops : via) {
-                if (hops.contains(VIA_NAME)) {
+                if (hops.contains(entry)) {
                     return true;
                 }
             }
@@ -51,9 +63,25 @@ public final class HeaderPolicy {
         return false;
     }
 
+    /** This process's {@code Via} entry for a request the rule named {@code ruleName} forwards. */
+    public static String via(String ruleName) {
+        return VIA_BY_RULE.computeIfAbsent(ruleName, name -> "1.1 " + VIA_NAME + " (r-" + ruleTag(name) + ")");
+    }
+
+    private static String ruleTag(String ruleName) {
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            sha256.update(RULE_TAG_SALT);
+            byte[] digest = sha256.digest(ruleName.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
     /** The request headers to send upstream for {@code exchange} matched to {@code target}'s rule. */
-    public static HeaderMap upstreamRequest(HttpServerExchange exchange, UpstreamTarget target, boolean changeOrigin,
-                                            Map<String, String> ruleHeaders, boolean webSocket) {
+    public static HeaderMap upstreamRequest(HttpServerExchange exchange, UpstreamTarget target, String ruleName,
+                                            boolean changeOrigin, Map<String, String> ruleHeaders, boolean webSocket) {
         HeaderMap in = exchange.getRequestHeaders();
         HeaderMap out = new HeaderMap();
         Set<HttpString> listedInConnection = connectionTokens(in);
@@ -72,7 +100,7 @@ public final class HeaderPolicy {
             }
         }
         addForwarded(exchange, out);
-        out.add(Headers.VIA, VIA); // after the hops before us, as each proxy on the way appends itself
+        out.add(Headers.VIA, via(ruleName)); // after the hops before us, as each proxy on the way appends itself
         ruleHeaders.forEach((name, value) -> out.put(HttpString.tryFromString(name), value));
         return out;
     }

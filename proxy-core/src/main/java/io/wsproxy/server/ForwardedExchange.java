@@ -103,7 +103,8 @@ final class ForwardedExchange {
         ClientRequest request = new ClientRequest()
                 .setMethod(exchange.getRequestMethod())
                 .setPath(match.upstreamPathAndQuery(exchange.getQueryString()));
-        HeaderMap headers = HeaderPolicy.upstreamRequest(exchange, match.upstream(), rule.changeOrigin(), rule.headers(), false);
+        HeaderMap headers = HeaderPolicy.upstreamRequest(exchange, match.upstream(), rule.name(), rule.changeOrigin(),
+                rule.headers(), false);
         if (!headers.contains(Headers.HOST)) {
             // an HTTP/1.0 client may send none, and the request goes up as HTTP/1.1, which must have one (as upgrades)
             headers.put(Headers.HOST, match.hostHeader());

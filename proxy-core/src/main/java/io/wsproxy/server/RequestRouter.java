@@ -77,15 +77,15 @@ final class RequestRouter implements HttpHandler {
             return;
         }
         Rule rule = match.rule();
-        if (rule.target() != null && HeaderPolicy.passedThroughUs(exchange.getRequestHeaders())) {
+        if (HeaderPolicy.forwardedBefore(exchange.getRequestHeaders(), rule.name())) {
             // forwarded again, it would come back again: one request would hold ever more connections until a
             // header limit ended the chain
             if (loopWarnings.allow()) {
-                log.warn("{}: a request came back through this proxy (its Via names us): the rule's target leads to "
-                        + "the proxy itself; answered 508 (said at most every 10 s)", rule);
+                log.warn("{}: a request this rule forwarded came back to it (its Via names us and the rule): the rule "
+                        + "leads back to itself, through the proxy; answered 508 (said at most every 10 s)", rule);
             }
-            JsonError.send(exchange, 508, "this request has already passed through this proxy: rule '" + rule.name()
-                    + "' leads back to it");
+            JsonError.send(exchange, 508, "this request has already passed through this proxy's rule '" + rule.name()
+                    + "', which leads back to itself");
             accessLog.writeAnswered(exchange, rule.name());
             return;
         }

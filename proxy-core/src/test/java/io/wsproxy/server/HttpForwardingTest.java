@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,7 +80,7 @@ class HttpForwardingTest {
         assertEquals("secret", post.getHeader("X-Proxy-Auth"));
         assertEquals("127.0.0.1:" + backend.port(), post.getHeader("Host"));
         assertEquals("127.0.0.1", post.getHeader("X-Forwarded-For"));
-        assertTrue(post.getHeader("Via").matches("1\\.1 wsproxy-[0-9a-f]{8}"), post.getHeader("Via"));
+        assertTrue(post.getHeader("Via").matches("1\\.1 wsproxy-[0-9a-f]{8} \\(r-[0-9a-f]{8}\\)"), post.getHeader("Via"));
         assertEquals("http", post.getHeader("X-Forwarded-Proto"));
         assertEquals("127.0.0.1:" + proxy.server().port(), post.getHeader("X-Forwarded-Host"));
     }
@@ -359,6 +360,33 @@ class HttpForwardingTest {
         // a header limit answered 400, thousands of connections later)
         assertEquals(508, proxy.nextHttpAccessLog().status());
         assertEquals(508, proxy.nextHttpAccessLog().status());
+    }
+
+    @Test
+    void aRuleLeadingToAnotherRuleOfTheProxyIsAChainNotALoop() throws Exception {
+        proxy.reload("""
+                  - name: front
+                    pattern: "^/front"
+                    rewrite: "/back"
+                    target: "http://127.0.0.1:%d"
+                    ws: false
+                  - name: back
+                    pattern: "^/back"
+                    rewrite: "/api"
+                    target: "http://127.0.0.1:%d"
+                    ws: false
+                """.formatted(proxy.server().port(), backend.port()));
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(proxy.http("/front/users")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        String via = String.join(", ", backend.findAll(anyRequestedFor(urlPathMatching("/api/users"))).get(0)
+                .getHeaders().getHeader("Via").values());
+        // both rules' entries, this process's pseudonym in each, each rule's own tag
+        String entry = "1\\.1 wsproxy-[0-9a-f]{8} \\(r-[0-9a-f]{8}\\)";
+        assertTrue(via.matches(entry + ", " + entry), via);
+        String[] entries = via.split(", ");
+        assertEquals(entries[0].substring(0, 17), entries[1].substring(0, 17), via);
+        assertNotEquals(entries[0], entries[1], via);
     }
 
     @Test

@@ -37,13 +37,18 @@ record ForwardContext(
     }
 
     /**
-     * A forwarded server gets the rule's headers and an {@code Origin} ({@code changeOrigin}: the server's own), but
-     * not the client's cookies, credentials or address: those were meant for this rule, not for third parties.
+     * A forwarded server gets the rule's headers, an {@code Origin} ({@code changeOrigin}: the server's own) and the
+     * {@code Via} the target would (so that a url leading back to this rule is refused as the loop it is), but not
+     * the client's cookies, credentials or address: those were meant for this rule, not for third parties.
      */
     HeaderMap forwardedHandshakeHeaders(UpstreamUrl url) {
         HeaderMap headers = new HeaderMap();
         if (clientOrigin != null) {
             headers.put(Headers.ORIGIN, rule.changeOrigin() ? url.origin() : clientOrigin);
+        }
+        HeaderValues via = targetHeaders.get(Headers.VIA);
+        if (via != null) {
+            headers.putAll(Headers.VIA, via);
         }
         for (Map.Entry<String, String> header : rule.headers().entrySet()) {
             headers.put(new HttpString(header.getKey()), header.getValue());

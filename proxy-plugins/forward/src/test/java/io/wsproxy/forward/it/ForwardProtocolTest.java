@@ -98,7 +98,11 @@ class ForwardProtocolTest {
     }
 
     private WsClient client(TestProxy proxy) throws Exception {
-        return use(WsClient.connect(proxy.ws("/")));
+        return client(proxy, "/");
+    }
+
+    private WsClient client(TestProxy proxy, String path) throws Exception {
+        return use(WsClient.connect(proxy.ws(path)));
     }
 
     private static Map<String, Object> allowLocal(Object... more) {
@@ -525,6 +529,32 @@ class ForwardProtocolTest {
         // the client's credentials were meant for this rule's target, not for third parties
         assertNull(seen.getFirst("Authorization"));
         assertNull(seen.getFirst("Cookie"));
+        assertTrue(seen.getFirst("Via").matches("1\\.1 wsproxy-[0-9a-f]{8} \\(r-[0-9a-f]{8}\\)"), seen.getFirst("Via"));
+    }
+
+    @Test
+    void aHubThatLeadsBackToItselfIsRefusedAndOneThatLeadsToAnotherRuleIsNot() throws Exception {
+        EchoBackend echo = echo();
+        TestProxy proxy = use(TestProxy.start("""
+                  - name: hub
+                    pattern: "^/hub$"
+                    plugin: forward
+                    options: { allow: ["ws://127\\\\.0\\\\.0\\\\.1:\\\\d+(/.*)?"] }
+                  - name: echo
+                    pattern: "^/echo$"
+                    target: "%s"
+                    plugin: forward
+                """.formatted(url(echo)), new ForwardPlugin()));
+        WsClient client = client(proxy, "/hub");
+        String hub = proxy.ws("/hub").toString();
+        // each session of the hub could open 16 more of it (a connect inside the request), each its own target
+        client.sendText(forward(hub, "{\"type\":\"connect\",\"url\":\"" + hub + "\"}"));
+        JsonNode refused = json(client.nextText());
+        assertTrue(refused.get("error").get("message").asText().contains("508"), refused.toString());
+        assertEquals(508, proxy.nextHttpAccessLog().status());
+        String relayed = proxy.ws("/echo").toString();
+        client.sendText(forward(relayed, "{\"id\":1}"));
+        assertEquals("{\"type\":\"forward\",\"url\":\"" + relayed + "\",\"forward\":{\"id\":1}}", client.nextText());
     }
 
     @Test

@@ -52,6 +52,14 @@ final class RequestRouter implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) {
         RuleSet current = rules;
+        if (exchange.getRequestMethod().equals(Methods.CONNECT)) {
+            // a tunnel to wherever the client names: not what a reverse proxy does, and what followed it on the
+            // connection would be taken for the tunnel's bytes
+            exchange.setPersistent(false);
+            JsonError.send(exchange, 501, "CONNECT is not proxied");
+            accessLog.writeAnswered(exchange, "-");
+            return;
+        }
         if (!isForwardable(exchange.getRequestURI()) || !isForwardable(exchange.getQueryString())) {
             JsonError.send(exchange, 400, "the request target holds a control, non-ASCII or '#' character");
             accessLog.writeAnswered(exchange, "-");

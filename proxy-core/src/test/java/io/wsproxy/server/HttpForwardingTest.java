@@ -114,6 +114,22 @@ class HttpForwardingTest {
     }
 
     @Test
+    void connectIs501AndEndsTheConnection() throws Exception {
+        for (String target : List.of("/gateway/a", "example.com:443")) {
+            try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {
+                // what follows would be the tunnel's bytes to a proxy that took it: not a request to serve
+                client.getOutputStream().write(("CONNECT " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                        + "GET /gateway/users HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                String answer = io.wsproxy.testing.RawHttp.readToEnd(client.getInputStream());
+                assertTrue(answer.startsWith("HTTP/1.1 501 "), target + ": " + answer);
+                assertFalse(answer.substring(1).contains("HTTP/1.1 "), "the bytes after it were served: " + answer);
+                assertEquals(501, proxy.nextHttpAccessLog().status(), target);
+            }
+        }
+        assertEquals(0, backend.findAll(anyRequestedFor(urlPathMatching("/.*"))).size());
+    }
+
+    @Test
     void aPathThatARulesPatternCannotMatchInTimeIs500AndTheThreadServesOn() throws Exception {
         try (TestProxy careless = TestProxy.start("""
                   - name: careless

@@ -36,11 +36,11 @@ record ResponseHead(int status, String reason, HeaderMap headers) {
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
         int lineEnd = text.indexOf('\n');
         String statusLine = strip(text, 0, lineEnd);
-        if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' '
-                || !isStatus(statusLine, 9) || statusLine.length() > 12 && statusLine.charAt(12) != ' ') {
-            throw new IOException("malformed status line \"" + printable(statusLine) + "\"");
+        String problem = HeadLines.statusLineProblem(statusLine);
+        if (problem != null) {
+            throw new IOException(problem);
         }
-        int status = Integer.parseInt(statusLine, 9, 12, 10);
+        int status = HeadLines.status(statusLine);
         String reason = statusLine.length() > 13 ? statusLine.substring(13) : "";
         HeaderMap headers = new HeaderMap();
         for (int start = lineEnd + 1; ; ) {
@@ -49,10 +49,11 @@ record ResponseHead(int status, String reason, HeaderMap headers) {
             if (line.isEmpty()) {
                 return new ResponseHead(status, reason, headers);
             }
-            int colon = line.indexOf(':');
-            if (colon <= 0 || !isToken(line, colon)) {
-                throw new IOException("malformed header line \"" + printable(line) + "\"");
+            problem = HeadLines.headerLineProblem(line);
+            if (problem != null) {
+                throw new IOException(problem);
             }
+            int colon = line.indexOf(':');
             headers.add(HttpString.tryFromString(line.substring(0, colon)), line.substring(colon + 1).strip());
             start = next + 1;
         }
@@ -62,35 +63,5 @@ record ResponseHead(int status, String reason, HeaderMap headers) {
     private static String strip(String text, int start, int lf) {
         int end = lf > start && text.charAt(lf - 1) == '\r' ? lf - 1 : lf;
         return text.substring(start, end);
-    }
-
-    private static boolean isStatus(String line, int at) {
-        for (int i = at; i < at + 3; i++) {
-            if (line.charAt(i) < '0' || line.charAt(i) > '9') {
-                return false;
-            }
-        }
-        return line.charAt(at) != '0';
-    }
-
-    /** A field name is a token: no spaces (a space before the colon is a smuggling vector), no controls. */
-    private static boolean isToken(String line, int end) {
-        for (int i = 0; i < end; i++) {
-            char c = line.charAt(i);
-            if (c <= ' ' || c >= 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static String printable(String line) {
-        String cut = line.length() > 80 ? line.substring(0, 80) + "..." : line;
-        StringBuilder out = new StringBuilder(cut.length());
-        for (int i = 0; i < cut.length(); i++) {
-            char c = cut.charAt(i);
-            out.append(c < ' ' || c >= 0x7f ? '?' : c);
-        }
-        return out.toString();
     }
 }

@@ -122,6 +122,13 @@ class HttpUpstreamHeadsTest {
     }
 
     @Test
+    void aMalformedHeadIsA502ThatSaysWhy() throws Exception {
+        String answer = answerTo("HTTP/1.1 200 OK\r\nX-Bad : x\r\nContent-Length: 0\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);
+        System.err.println("DEBUG answer: " + answer);
+    }
+
+    @Test
     void aTargetThatClosesAfterAnInterimResponseIs502() throws Exception {
         String answer = answerTo("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n", true);
         assertTrue(answer.startsWith("HTTP/1.1 502 "), answer);

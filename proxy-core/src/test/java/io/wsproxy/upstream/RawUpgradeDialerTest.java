@@ -164,7 +164,13 @@ class RawUpgradeDialerTest {
 
     @Test
     void aFoldedHeaderIsA502() throws Exception {
-        assertRefused("HTTP/1.1 101 Switching Protocols\r\nX-A: one\r\n two\r\n\r\n", 502, "malformed header line");
+        assertRefused("HTTP/1.1 101 Switching Protocols\r\nX-A: one\r\n two\r\n\r\n", 502, "folded header line");
+    }
+
+    @Test
+    void aControlCharacterInAHeaderValueIsA502() throws Exception {
+        // a bare CR would end the line for some readers and not for others
+        assertRefused("HTTP/1.1 101 Switching Protocols\r\nX-A: one\rX-B: two\r\n\r\n", 502, "malformed header line");
     }
 
     @Test

@@ -7,7 +7,7 @@ import io.undertow.client.ClientRequest;
 import io.undertow.client.ClientResponse;
 import io.undertow.client.http.ClientConnectionAbort;
 import io.undertow.client.http.ClientConnectionTls;
-import io.undertow.client.http.InterimResponseSkipper;
+import io.undertow.client.http.ResponseHeadFilter;
 import io.undertow.client.http.ResponseHeadLimit;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.io.IoCallback;
@@ -117,7 +117,7 @@ final class ForwardedExchange {
         }
         request.getRequestHeaders().putAll(headers);
         responseHeadLimit = ResponseHeadLimit.apply(upstream, MAX_RESPONSE_HEAD_BYTES);
-        InterimResponseSkipper.apply(upstream); // above the limit, which so counts the interim heads too
+        ResponseHeadFilter.apply(upstream); // above the limit, which so counts the interim heads too
         upstream.sendRequest(request, new ClientCallback<>() {
             @Override
             public void completed(ClientExchange sent) {
@@ -232,7 +232,7 @@ final class ForwardedExchange {
             return;
         }
         if (status < 200) {
-            // InterimResponseSkipper drops interim responses before Undertow's client parses them: one that still
+            // ResponseHeadFilter drops interim responses before Undertow's client parses them: one that still
             // comes here is not followed by a final response the client could wait for
             refuse("sent an interim " + status + " response as its answer");
             return;

@@ -2,6 +2,8 @@ package io.undertow.client.http;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,11 +22,12 @@ import org.xnio.conduits.ReadReadyHandler;
 import org.xnio.conduits.StreamSourceConduit;
 
 /**
- * The skipper over a source that hands out a target's bytes in every split a socket might: each part in its own
+ * The filter over a source that hands out a target's bytes in every split a socket might: each part in its own
  * read, with a read that finds nothing between parts, and read into buffers of a few sizes. What comes out must be
- * the final response, byte for byte, whatever the splits. (HttpUpstreamHeadsTest has the same through the proxy.)
+ * the final response, byte for byte (its head's lines ending in CRLF), whatever the splits; what is not HTTP fails
+ * the read. (HttpUpstreamHeadsTest has the same through the proxy.)
  */
-class InterimResponseSkipperTest {
+class ResponseHeadFilterTest {
     private static final String FINAL = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
     @Test
@@ -40,17 +43,35 @@ class InterimResponseSkipperTest {
     }
 
     @Test
-    void whatIsNoInterimStatusLinePassesUntouched() throws IOException {
-        for (String response : List.of(FINAL, "HTTP/1.1 101 Switching Protocols\r\n\r\n", "HTTP/1.1 1030 Odd\r\n\r\n",
-                "HTTP/1.1 10", "HTTP/2 103 x\r\n\r\n", "garbage\r\n\r\n", "HTTP/1.1 103 x\r\n\r\nHTTP/1.1 10")) {
-            String expected = response.startsWith("HTTP/1.1 103 x") ? "HTTP/1.1 10" : response;
-            assertAtEverySplit(response, expected);
-        }
+    void aFinalHeadOfBareLineFeedsGoesOnInCrlf() throws IOException {
+        assertAtEverySplit("HTTP/1.1 200 OK\nContent-Length: 2\n\nok", FINAL);
     }
 
     @Test
-    void aTargetThatEndsInAnInterimResponseGivesNothing() throws IOException {
+    void whatFollowsTheFinalHeadPassesUntouched() throws IOException {
+        String body = "HTTP/1.1 103 x\r\nX : y\n\n\r";
+        String response = "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+        assertAtEverySplit(response, response);
+        assertAtEverySplit("HTTP/1.1 101 Switching Protocols\r\n\r\nbytes", "HTTP/1.1 101 Switching Protocols\r\n\r\nbytes");
+    }
+
+    @Test
+    void linesThatAreNotHttpFailTheRead() {
+        assertRefusedAtEverySplit("HTTP/1.1 1030 Odd\r\n\r\n", "malformed status line \"HTTP/1.1 1030 Odd\"");
+        assertRefusedAtEverySplit("HTTP/2 200 OK\r\n\r\n", "malformed status line");
+        assertRefusedAtEverySplit("garbage\r\n\r\n", "malformed status line \"garbage\"");
+        assertRefusedAtEverySplit("HTTP/1.1 200 OK\r\nX-Bad : x\r\n\r\n", "malformed header line \"X-Bad : x\"");
+        assertRefusedAtEverySplit("HTTP/1.1 200 OK\r\nA: b\r\n c\r\n\r\n", "folded header line");
+        assertRefusedAtEverySplit("HTTP/1.1 200 OK\r\nA: b\rC: d\r\n\r\n", "malformed header line \"A: b?C: d\"");
+        // in an interim head as much as in the final one
+        assertRefusedAtEverySplit("HTTP/1.1 103 Early\r\nLink : x\r\n\r\n" + FINAL, "malformed header line");
+    }
+
+    @Test
+    void aTargetThatEndsInAHeadGivesWhatWasCheckedThenTheEnd() throws IOException {
         assertAtEverySplit("HTTP/1.1 103 Early Hints\r\nLink: </a.css>", "");
+        assertAtEverySplit("HTTP/1.1 10", "");
+        assertAtEverySplit("HTTP/1.1 200 OK\r\nA: b", "HTTP/1.1 200 OK\r\n");
     }
 
     private static void assertAtEverySplit(String input, String expected) throws IOException {
@@ -69,8 +90,20 @@ class InterimResponseSkipperTest {
         }
     }
 
+    private static void assertRefusedAtEverySplit(String input, String messageStart) {
+        byte[] bytes = input.getBytes(ISO_8859_1);
+        for (int readSize : new int[] {1, 5, 4096}) {
+            for (int split = 1; split < bytes.length; split++) {
+                List<byte[]> parts = List.of(slice(bytes, 0, split), slice(bytes, split, bytes.length));
+                IOException refused = assertThrows(IOException.class, () -> readAll(parts, readSize),
+                        "split at " + split + ", read " + readSize);
+                assertTrue(refused.getMessage().startsWith(messageStart), refused.getMessage());
+            }
+        }
+    }
+
     private static String readAll(List<byte[]> parts, int readSize) throws IOException {
-        InterimResponseSkipper skipper = new InterimResponseSkipper(new ScriptedSource(parts));
+        ResponseHeadFilter filter = new ResponseHeadFilter(new ScriptedSource(parts));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer dst = ByteBuffer.allocate(readSize);
         // every part is one read, with one that finds nothing after it: bounded by twice the parts, and some
@@ -80,7 +113,7 @@ class InterimResponseSkipperTest {
                 throw new AssertionError("no end after " + reads + " reads");
             }
             dst.clear();
-            n = skipper.read(dst);
+            n = filter.read(dst);
             out.write(dst.array(), 0, dst.position());
             assertEquals(Math.max(n, 0), dst.position(), "the count returned is what was put in the buffer");
         }

@@ -20,8 +20,12 @@ public record UpstreamUrl(String written, URI dialUri, String normalized) {
             throw new IllegalArgumentException("invalid url: " + e.getReason());
         }
         String scheme = webSocketScheme(uri.getScheme());
-        if (uri.isOpaque() || uri.getHost() == null) {
+        if (uri.isOpaque() || uri.getRawAuthority() == null) {
             throw new IllegalArgumentException("url has no host");
+        }
+        if (uri.getHost() == null) {
+            // java.net.URI takes host names of letters, digits, '-' and '.' only (RFC 952), as the rules' targets do
+            throw new IllegalArgumentException("url has no valid host name (letters, digits, '-' and '.')");
         }
         if (uri.getRawUserInfo() != null) {
             // "wss://allowed.example@evil.example" reads like the allowed host to people and naive regexes

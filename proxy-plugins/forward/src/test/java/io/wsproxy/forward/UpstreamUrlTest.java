@@ -71,6 +71,15 @@ class UpstreamUrlTest {
     }
 
     @Test
+    void saysWhyAHostNameIsRefused() {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> UpstreamUrl.parse("ws://my_service:8080/"));
+        assertEquals("url has no valid host name (letters, digits, '-' and '.')", refused.getMessage());
+        assertEquals("url has no host", assertThrows(IllegalArgumentException.class,
+                () -> UpstreamUrl.parse("ws:///x")).getMessage());
+    }
+
+    @Test
     void rejectsALoneSurrogate() {
         // a JSON string may hold one ("\ud800"); it has no UTF-8 form to escape into the request line
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,

@@ -1,5 +1,6 @@
 package io.wsproxy.server;
 
+import io.undertow.client.ClientConnection;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.SameThreadExecutor;
@@ -8,9 +9,11 @@ import io.wsproxy.config.ServerConfig;
 import io.wsproxy.routing.RouteMatch;
 import io.wsproxy.spi.UpstreamException;
 import io.wsproxy.upstream.UpstreamDialer;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xnio.IoUtils;
 
 /**
  * Proxies plain HTTP requests: dials the rule's target on the exchange's I/O thread and hands the open connection
@@ -40,15 +43,31 @@ final class HttpForwarder {
             accessLog.write(exchange, match.rule(), "-", start, 0, 0, HttpAccessLogEntry.COMPLETE);
             return;
         }
-        exchange.dispatch(SameThreadExecutor.INSTANCE, () ->
-                dialer.connect(match.rule().target(), exchange.getIoThread(), server.connectTimeout())
-                        .whenComplete((connection, failure) -> {
-                            if (failure != null) {
-                                failed(exchange, match.rule(), failure, start);
-                            } else {
-                                new ForwardedExchange(exchange, match, connection, server, accessLog, start).start();
-                            }
-                        }));
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
+            CompletableFuture<ClientConnection> dial = dialer.connect(match.rule().target(), exchange.getIoThread(),
+                    server.connectTimeout()).toCompletableFuture();
+            // a client that goes while the target is dialled frees the dial at once, as with upgrades
+            ClientWatch watch = ClientWatch.start(exchange, () -> {
+                if (dial.cancel(false)) {
+                    exchange.setStatusCode(499);
+                    accessLog.write(exchange, match.rule(), "-", start, 0, 0, HttpAccessLogEntry.CLIENT_FAILED);
+                    IoUtils.safeClose(exchange.getConnection());
+                }
+            });
+            dial.whenComplete((connection, failure) -> {
+                if (watch != null) {
+                    watch.stop();
+                }
+                if (dial.isCancelled()) {
+                    return;
+                }
+                if (failure != null) {
+                    failed(exchange, match.rule(), failure, start);
+                } else {
+                    new ForwardedExchange(exchange, match, connection, server, accessLog, start).start();
+                }
+            });
+        });
     }
 
     private void failed(HttpServerExchange exchange, Rule rule, Throwable failure, long startNanos) {

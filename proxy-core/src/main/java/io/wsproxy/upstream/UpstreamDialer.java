@@ -67,11 +67,19 @@ public final class UpstreamDialer {
 
     /**
      * Connects an HTTP client to {@code target} (any of ws, wss, http, https: only host, port and whether it is TLS
-     * matter). The stage completes on {@code ioThread}. A connection that arrives after the deadline is closed.
+     * matter). The stage completes on {@code ioThread}. A connection that arrives after the deadline is closed, and
+     * so is one whose stage was cancelled, at whatever step the dial is.
      */
     public CompletionStage<ClientConnection> connect(URI target, XnioIoThread ioThread, Duration timeout) {
-        return openStream(target, ioThread, timeout)
-                .thenApply(connection -> ClientConnectionOverStream.of(connection, options, bufferPool));
+        CompletableFuture<StreamConnection> stream = openStream(target, ioThread, timeout).toCompletableFuture();
+        CompletableFuture<ClientConnection> client =
+                stream.thenApply(connection -> ClientConnectionOverStream.of(connection, options, bufferPool));
+        client.whenComplete((connection, failure) -> {
+            if (client.isCancelled()) {
+                stream.cancel(false);
+            }
+        });
+        return client;
     }
 
     /** How many connects to one of a target's addresses failed so far, whether another address answered after. */

@@ -24,6 +24,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -167,6 +169,39 @@ class HttpBodyFailuresTest {
                 HttpAccessLogEntry logged = proxy.nextHttpAccessLog();
                 assertEquals(499, logged.status(), request);
                 assertEquals(HttpAccessLogEntry.CLIENT_FAILED, logged.outcome(), request);
+            }
+        }
+    }
+
+    @Test
+    void aClientThatLeavesWhileItsTargetIsDialledIsLogged499AtOnce() throws Exception {
+        // a listener that accepts nothing, its queue full: the kernel drops further SYNs, and a connect hangs
+        try (ServerSocket deaf = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             TestProxy patient = TestProxy.startWithServer("connectTimeout: 60s", rule(deaf.getLocalPort()))) {
+            List<Socket> queued = new ArrayList<>();
+            try {
+                for (int i = 0; ; i++) {
+                    assertTrue(i < 64, "the listen queue never filled");
+                    Socket probe = new Socket();
+                    try {
+                        probe.connect(deaf.getLocalSocketAddress(), 300);
+                        queued.add(probe);
+                    } catch (java.net.SocketTimeoutException full) {
+                        probe.close();
+                        break;
+                    }
+                }
+                try (Socket client = connect(patient)) {
+                    send(client, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+                }
+                // long before the 60 s connect timeout (nextHttpAccessLog waits 10 s)
+                HttpAccessLogEntry logged = patient.nextHttpAccessLog();
+                assertEquals(499, logged.status());
+                assertEquals(HttpAccessLogEntry.CLIENT_FAILED, logged.outcome());
+            } finally {
+                for (Socket socket : queued) {
+                    socket.close();
+                }
             }
         }
     }

@@ -102,7 +102,7 @@ class HttpUpstreamHeadsTest {
     void interimResponsesAreDroppedAndTheFinalOneIsRelayed() throws Exception {
         String answer = answerTo("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
                 + "HTTP/1.1 100 Continue\r\n\r\n"
-                + "HTTP/1.1 102 Processing\n\n" // bare LF line ends, as Undertow's parser takes them
+                + "HTTP/1.1 102 Processing\n\n" // bare LF line ends, which RFC 9112 2.2 lets a recipient take
                 + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Final: yes\r\n\r\nok");
         assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
         assertTrue(answer.contains("X-Final: yes\r\n"), answer);

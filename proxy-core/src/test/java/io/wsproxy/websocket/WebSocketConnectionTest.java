@@ -98,6 +98,31 @@ class WebSocketConnectionTest {
         open(true, r -> r);
     }
 
+    /** What a listener does with a text. */
+    private interface Texts {
+        void onText(WebSocketConnection connection, byte[] data, int length);
+    }
+
+    /** {@code recorder}, but for texts, which go to {@code texts}. */
+    private static WebSocketConnection.Listener textsTo(RecordingListener recorder, Texts texts) {
+        return new WebSocketConnection.Listener() {
+            @Override
+            public void onText(WebSocketConnection c, byte[] data, int length) {
+                texts.onText(c, data, length);
+            }
+
+            @Override
+            public void onBinary(WebSocketConnection c, byte[] data, int length) {
+                recorder.onBinary(c, data, length);
+            }
+
+            @Override
+            public void onClosed(WebSocketConnection c, int code, String reason) {
+                recorder.onClosed(c, code, reason);
+            }
+        };
+    }
+
     private <T> T onIo(Callable<T> task) throws Exception {
         CompletableFuture<T> result = new CompletableFuture<>();
         worker.getIoThread().execute(() -> {
@@ -250,23 +275,10 @@ class WebSocketConnectionTest {
     @Test
     void aListenerThatThrowsEndsTheConnectionWith1011AndGetsNoFrameTwice() throws Exception {
         AtomicLong texts = new AtomicLong();
-        open(true, r -> new WebSocketConnection.Listener() {
-            @Override
-            public void onText(WebSocketConnection c, byte[] data, int length) {
-                texts.incrementAndGet();
-                throw new IllegalStateException("a plugin's bug");
-            }
-
-            @Override
-            public void onBinary(WebSocketConnection c, byte[] data, int length) {
-                r.onBinary(c, data, length);
-            }
-
-            @Override
-            public void onClosed(WebSocketConnection c, int code, String reason) {
-                r.onClosed(c, code, reason);
-            }
-        });
+        open(true, r -> textsTo(r, (c, data, length) -> {
+            texts.incrementAndGet();
+            throw new IllegalStateException("a plugin's bug");
+        }));
         peerOut.write(concat(frame(FIN | 0x1, bytes("boom"), true), frame(FIN | 0x2, bytes("after"), true)));
         Frame close = readFrame();
         assertEquals(FIN | 0x8, close.b0());
@@ -328,23 +340,10 @@ class WebSocketConnectionTest {
 
     @Test
     void suspendedReceivesHoldTheRestUntilResumed() throws Exception {
-        open(true, r -> new WebSocketConnection.Listener() {
-            @Override
-            public void onText(WebSocketConnection c, byte[] data, int length) {
-                r.onText(c, data, length);
-                c.suspendReceives(); // one message per resume
-            }
-
-            @Override
-            public void onBinary(WebSocketConnection c, byte[] data, int length) {
-                r.onBinary(c, data, length);
-            }
-
-            @Override
-            public void onClosed(WebSocketConnection c, int code, String reason) {
-                r.onClosed(c, code, reason);
-            }
-        });
+        open(true, r -> textsTo(r, (c, data, length) -> {
+            r.onText(c, data, length);
+            c.suspendReceives(); // one message per resume
+        }));
         peerOut.write(concat(frame(FIN | 0x1, bytes("1"), true), frame(FIN | 0x1, bytes("2"), true),
                 frame(FIN | 0x1, bytes("3"), true)));
         assertEquals("1", recorder.next().asText());

@@ -13,14 +13,15 @@ import org.xnio.conduits.StreamSourceConduit;
 
 /**
  * Watches the client of an upgrade while its plugin decides (the relay dials the target first), or of a plain request
- * while its target thinks, so that a client that goes meanwhile is noticed then, not when the answer finds its
- * socket closed: Undertow reads nothing from a connection whose request is running. While it watches, the
+ * while its target is dialled or thinks, so that a client that goes meanwhile is noticed then, not when the answer
+ * finds its socket closed: Undertow reads nothing from a connection whose request is running. While it watches, the
  * connection's conduits are Undertow's original ones (a request's body conduit, finished, would pass no readiness
- * on), and the request's are put back when it stops. A read that ends the stream (or fails) means the client went; bytes it sent
- * early (frames behind its request, which RFC 6455 says it must not, and some do) join the connection's extra bytes
- * (those read ahead with the request), which Undertow hands to whoever takes the connection after a 101, before the
- * socket's. Either way the watch ends there, as it does when the answer comes; Undertow's own read listener is put
- * back, with reads suspended as it keeps them while a request runs. Everything runs on the connection's I/O thread.
+ * on), and the request's are put back when it stops. A read that ends the stream (or fails) means the client went;
+ * bytes it sent early (frames behind its request, which RFC 6455 says it must not, and some do) join the connection's
+ * extra bytes (those read ahead with the request), which Undertow hands to whoever takes the connection after a 101,
+ * before the socket's. Either way the watch ends there, as it does when the answer comes; Undertow's own read
+ * listener is put back, with reads suspended as it keeps them while a request runs. Everything runs on the
+ * connection's I/O thread.
  */
 final class ClientWatch implements ChannelListener<ConduitStreamSourceChannel> {
     private final AbstractServerConnection connection;

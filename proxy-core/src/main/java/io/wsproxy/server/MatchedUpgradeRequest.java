@@ -54,8 +54,8 @@ final class MatchedUpgradeRequest implements UpgradeRequest {
     @Override
     public HeaderMap upstreamHeaders() {
         Rule rule = match.rule();
-        return HeaderPolicy.upstreamRequest(exchange, match.upstream(), rule.name(), rule.changeOrigin(), rule.headers(),
-                true);
+        return HeaderPolicy.upstreamRequest(exchange, match.upstream(), rule.name(), rule.changeOrigin(),
+                rule.headers(), true);
     }
 
     @Override

@@ -62,7 +62,7 @@ public final class HeadLines {
         return false;
     }
 
-    static String printable(String line) {
+    private static String printable(String line) {
         String cut = line.length() > 80 ? line.substring(0, 80) + "..." : line;
         StringBuilder out = new StringBuilder(cut.length());
         for (int i = 0; i < cut.length(); i++) {

@@ -80,7 +80,8 @@ class HttpForwardingTest {
         assertEquals("secret", post.getHeader("X-Proxy-Auth"));
         assertEquals("127.0.0.1:" + backend.port(), post.getHeader("Host"));
         assertEquals("127.0.0.1", post.getHeader("X-Forwarded-For"));
-        assertTrue(post.getHeader("Via").matches("1\\.1 wsproxy-[0-9a-f]{8} \\(r-[0-9a-f]{8}\\)"), post.getHeader("Via"));
+        String via = post.getHeader("Via");
+        assertTrue(via.matches("1\\.1 wsproxy-[0-9a-f]{8} \\(r-[0-9a-f]{8}\\)"), via);
         assertEquals("http", post.getHeader("X-Forwarded-Proto"));
         assertEquals("127.0.0.1:" + proxy.server().port(), post.getHeader("X-Forwarded-Host"));
     }
@@ -118,8 +119,9 @@ class HttpForwardingTest {
         for (String target : List.of("/gateway/a", "example.com:443")) {
             try (java.net.Socket client = io.wsproxy.testing.RawHttp.connect(proxy)) {
                 // what follows would be the tunnel's bytes to a proxy that took it: not a request to serve
-                client.getOutputStream().write(("CONNECT " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"
-                        + "GET /gateway/users HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                String request = "CONNECT " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                        + "GET /gateway/users HTTP/1.1\r\nHost: x\r\n\r\n";
+                client.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
                 String answer = io.wsproxy.testing.RawHttp.readToEnd(client.getInputStream());
                 assertTrue(answer.startsWith("HTTP/1.1 501 "), target + ": " + answer);
                 assertFalse(answer.substring(1).contains("HTTP/1.1 "), "the bytes after it were served: " + answer);

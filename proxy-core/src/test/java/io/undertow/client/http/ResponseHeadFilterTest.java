@@ -52,7 +52,8 @@ class ResponseHeadFilterTest {
         String body = "HTTP/1.1 103 x\r\nX : y\n\n\r";
         String response = "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
         assertAtEverySplit(response, response);
-        assertAtEverySplit("HTTP/1.1 101 Switching Protocols\r\n\r\nbytes", "HTTP/1.1 101 Switching Protocols\r\n\r\nbytes");
+        String switching = "HTTP/1.1 101 Switching Protocols\r\n\r\nbytes";
+        assertAtEverySplit(switching, switching);
     }
 
     @Test

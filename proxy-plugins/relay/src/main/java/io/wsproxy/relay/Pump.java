@@ -152,7 +152,8 @@ final class Pump {
                 if (closeFrame == null) {
                     finishSink();
                 }
-            } else if (!sinkDone && closeFrame == null) {
+            } else if (!sinkDone && (closeFrame == null || !scanner.atFrameStart())) {
+                // with a close of ours pending, to read the rest of the frame under way: the close goes after it
                 source.resumeReads();
             }
         } else if (closeFrame != null && !sinkDone) {

@@ -2,6 +2,7 @@ package io.wsproxy.relay;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -555,6 +557,34 @@ class RelayTest {
             closing.close();
             assertEquals(1001, client.awaitClose().code());
             assertEquals(1001, backend.nextClose().code());
+        }
+    }
+
+    @Test
+    void shutdownReachesAClientThatIsBehindWith1001AfterTheFrameUnderWay() throws Exception {
+        TestProxy closing = TestProxy.start(rule("s", "^/", "ws://127.0.0.1:" + backend.port(), "", ""), new RelayPlugin());
+        long total = 64L << 20;
+        try (WsClient client = WsClient.connect(closing.ws("/"), Map.of(), List.of(), false)) {
+            client.sendText("flood:" + total);
+            Stall.await(backend::floodSent); // the relay's sink towards the client is full, mid-frame
+            CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> {
+                try {
+                    closing.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            WsClient.Event event = null;
+            for (long received = 0; received <= total && !(event instanceof WsClient.Close); ) {
+                client.request(1);
+                event = client.next();
+                assertFalse(event instanceof WsClient.Error, "the client got a cut frame or an end: " + event);
+                if (event instanceof WsClient.Binary binary) {
+                    received += binary.data().length;
+                }
+            }
+            assertEquals(1001, ((WsClient.Close) event).code());
+            stopped.get(30, TimeUnit.SECONDS);
         }
     }
 

@@ -185,8 +185,8 @@ final class Pump {
      * else after the frame under way (when its source is dead, that frame can never end: the sink is closed).
      */
     void injectClose(int code, String reason) {
-        if (sinkDone || closeFrame != null) {
-            return;
+        if (sinkDone || closeFrame != null || scanner.closeSeen()) {
+            return; // a close went this way already (the peer's, relayed): nothing may follow it (RFC 6455 5.5.1)
         }
         closeFrame = CloseFrame.of(code, reason, sinkIsUpstream);
         if (draining) {

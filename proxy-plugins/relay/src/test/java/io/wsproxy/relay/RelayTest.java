@@ -589,6 +589,41 @@ class RelayTest {
     }
 
     @Test
+    void shutdownAddsNoCloseOfItsOwnBehindTheTargetsClose() throws Exception {
+        try (ServerSocket target = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            TestProxy closing = TestProxy.start(rule("s", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
+                    new RelayPlugin());
+            try (var socket = new java.net.Socket("127.0.0.1", closing.server().port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes());
+                try (var upstream = target.accept()) {
+                    readHead(upstream);
+                    // the 101 for the client's key, then a close, and the connection kept open (as some servers do)
+                    upstream.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                            + "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+                            .getBytes());
+                    upstream.getOutputStream().write(new byte[] {(byte) 0x88, 6, 0x03, (byte) 0xe8, 'b', 'y', 'e', '!'});
+                    assertTrue(readHead(socket).startsWith("HTTP/1.1 101"));
+                    var in = new java.io.DataInputStream(socket.getInputStream());
+                    assertEquals(0x88, in.readUnsignedByte(), "the target's close");
+                    in.readFully(new byte[in.readUnsignedByte()]);
+                    // the client has not answered yet when the proxy stops: its close is the target's, nothing follows
+                    closing.close();
+                    int next;
+                    try {
+                        next = in.read();
+                    } catch (java.net.SocketException reset) {
+                        next = -1;
+                    }
+                    assertEquals(-1, next, "a frame followed the close");
+                }
+            }
+        }
+    }
+
+    @Test
     void aClientGoneWhileItsTargetIsDialledHasTheDialClosedAndIsLogged499() throws Exception {
         clientGoesWhileItsTargetIsDialled("");
     }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
@@ -107,13 +108,20 @@ public final class HeaderPolicy {
 
     /** Removes hop-by-hop headers from a response about to be relayed to the client. */
     public static void stripHopByHop(HeaderMap headers) {
+        for (HttpString name : hopByHopNames(headers)) {
+            headers.remove(name);
+        }
+    }
+
+    /** The hop-by-hop headers of a message with {@code headers}: the fixed ones and those its Connection names. */
+    public static Set<HttpString> hopByHopNames(HeaderMap headers) {
         Set<HttpString> listed = connectionTokens(headers);
-        for (HttpString name : HOP_BY_HOP) {
-            headers.remove(name);
+        if (listed.isEmpty()) {
+            return HOP_BY_HOP;
         }
-        for (HttpString name : listed) {
-            headers.remove(name);
-        }
+        Set<HttpString> all = new HashSet<>(HOP_BY_HOP);
+        all.addAll(listed);
+        return all;
     }
 
     private static void addForwarded(HttpServerExchange exchange, HeaderMap out) {

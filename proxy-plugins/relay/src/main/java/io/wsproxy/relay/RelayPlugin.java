@@ -4,6 +4,7 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import io.wsproxy.routing.HeaderPolicy;
 import io.wsproxy.spi.AccessLogEntry;
 import io.wsproxy.spi.ByteSizes;
 import io.wsproxy.spi.HandshakeResult;
@@ -43,9 +44,8 @@ public final class RelayPlugin implements ProxyPlugin {
      */
     static final int DEFAULT_BUFFER_SIZE = 64 * 1024;
     static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
-    /** Hop-by-hop, and what describes the target's body: a refusal carries the relay's own text instead. */
-    private static final Set<HttpString> NOT_RELAYED = Set.of(Headers.CONNECTION, Headers.UPGRADE,
-            Headers.CONTENT_LENGTH, Headers.TRANSFER_ENCODING, Headers.CONTENT_ENCODING, Headers.KEEP_ALIVE,
+    /** Besides hop-by-hop ones, what describes the target's body: a refusal carries the relay's own text instead. */
+    private static final Set<HttpString> NOT_RELAYED = Set.of(Headers.CONTENT_LENGTH, Headers.CONTENT_ENCODING,
             Headers.DATE);
 
     @Override
@@ -119,11 +119,15 @@ public final class RelayPlugin implements ProxyPlugin {
         });
     }
 
-    /** The upstream's answer headers, each value apart (several Set-Cookie stay several), less hop-by-hop ones. */
+    /**
+     * The upstream's answer headers, each value apart (several Set-Cookie stay several), less hop-by-hop ones (also
+     * those its Connection names: they were for this hop, a token or a proxy's challenge, not for the client).
+     */
     private static Map<String, List<String>> relayedHeaders(HeaderMap upstream) {
         Map<String, List<String>> out = new LinkedHashMap<>();
+        Set<HttpString> hopByHop = HeaderPolicy.hopByHopNames(upstream);
         for (HeaderValues values : upstream) {
-            if (!NOT_RELAYED.contains(values.getHeaderName())) {
+            if (!hopByHop.contains(values.getHeaderName()) && !NOT_RELAYED.contains(values.getHeaderName())) {
                 out.put(values.getHeaderName().toString(), List.copyOf(values));
             }
         }

@@ -589,6 +589,36 @@ class RelayTest {
     }
 
     @Test
+    void theTargetsHopByHopHeadersStopAtTheProxyOnA101AndARefusal() throws Exception {
+        String[][] answers = {
+                {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade, X-Internal-Token\r\n"
+                        + "X-Internal-Token: secret\r\nProxy-Authenticate: Basic\r\nX-Kept: yes\r\n"
+                        + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n", "HTTP/1.1 101"},
+                {"HTTP/1.1 429 Too Many Requests\r\nConnection: close, X-Internal-Token\r\nX-Internal-Token: secret\r\n"
+                        + "Proxy-Authenticate: Basic\r\nX-Kept: yes\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 429"}};
+        try (ServerSocket target = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            proxy.reload(rule("raw", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""));
+            for (String[] answer : answers) {
+                try (var socket = new java.net.Socket("127.0.0.1", proxy.server().port())) {
+                    socket.setSoTimeout(10_000);
+                    socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                            + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes());
+                    try (var upstream = target.accept()) {
+                        readHead(upstream);
+                        upstream.getOutputStream().write(answer[0].getBytes());
+                        String head = readHead(socket);
+                        assertTrue(head.startsWith(answer[1]), head);
+                        assertTrue(head.contains("\r\nX-Kept: yes\r\n"), head);
+                        assertFalse(head.toLowerCase().contains("x-internal-token: secret"), head);
+                        assertFalse(head.toLowerCase().contains("proxy-authenticate"), head);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void shutdownAddsNoCloseOfItsOwnBehindTheTargetsClose() throws Exception {
         try (ServerSocket target = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             TestProxy closing = TestProxy.start(rule("s", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),

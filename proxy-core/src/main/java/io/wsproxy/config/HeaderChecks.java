@@ -1,8 +1,21 @@
 package io.wsproxy.config;
 
-/** What HTTP allows in a header a rule sets: a token for the name (RFC 9110), no line breaks in either part. */
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * What HTTP allows in a header a rule sets: a token for the name (RFC 9110), no line breaks in either part, ASCII in
+ * the value, and none of the headers the proxy sets itself for each message and connection.
+ */
 final class HeaderChecks {
     private static final String TOKEN_SYMBOLS = "!#$%&'*+-.^_`|~";
+    /**
+     * The framing of the message and of the connection, and a WebSocket handshake's mechanics: set by the proxy for
+     * each hop. A rule's Content-Length would misframe every request, its Connection or Upgrade every handshake.
+     */
+    private static final Set<String> SET_BY_THE_PROXY = Set.of("content-length", "transfer-encoding", "connection",
+            "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "sec-websocket-key",
+            "sec-websocket-version", "sec-websocket-accept", "sec-websocket-extensions");
 
     private HeaderChecks() {
     }
@@ -21,6 +34,10 @@ final class HeaderChecks {
                         + printable(String.valueOf(c)) + " at " + i + ")";
             }
         }
+        if (SET_BY_THE_PROXY.contains(name.toLowerCase(Locale.ROOT))) {
+            return "header '" + name + "' frames the message or its connection, which the proxy sets itself for "
+                    + "each hop";
+        }
         return null;
     }
 
@@ -34,7 +51,23 @@ final class HeaderChecks {
             return "header value must not contain control characters (U+" + String.format("%04X", (int) value.charAt(control))
                     + " at " + control + ")";
         }
+        int beyond = firstBeyondAscii(value);
+        if (beyond >= 0) {
+            // HTTP gives such bytes no charset, and the plain and the WebSocket paths would write them differently
+            return "header value must be ASCII (U+" + String.format("%04X", (int) value.charAt(beyond)) + " at "
+                    + beyond + "); percent-encode it, or use RFC 8187's encoding where the header allows it";
+        }
         return null;
+    }
+
+    /** Where the first character beyond ASCII is in {@code text}, or -1. */
+    static int firstBeyondAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) > 0x7e) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Where the first control character (a tab too, unless {@code tabAllowed}) is in {@code text}, or -1. */

@@ -46,9 +46,18 @@ final class RuleReader {
         if (plugin != null && plugin.isBlank()) {
             throw fields.error("plugin", "must not be empty");
         }
+        boolean ws = fields.bool("ws", true);
+        if (!ws && target == null) {
+            throw fields.error("ws", "a rule with ws: false is proxied as plain HTTP, and needs a target");
+        }
+        if (!ws && (plugin != null || optionsNode != null)) {
+            String field = plugin != null ? "plugin" : "options";
+            throw fields.error(field, "a plugin and its options handle WebSocket upgrades, which a rule with "
+                    + "ws: false never takes");
+        }
         SourceLocation location = new SourceLocation(file, fields.line(), fields.keyLines(), optionLines);
         return new Rule(name, pattern, target, rewrite, fields.bool("changeOrigin", false), headers,
-                fields.bool("ws", true), plugin == null ? Rule.DEFAULT_PLUGIN : plugin, options, location);
+                ws, plugin == null ? Rule.DEFAULT_PLUGIN : plugin, options, location);
     }
 
     /** {@code rules[1] (chat)}: the index, and the name when the entry has a readable one. */
@@ -95,12 +104,33 @@ final class RuleReader {
 
     private static String rewrite(MappingReader fields, Pattern pattern) {
         String rewrite = fields.string("rewrite");
+        if (rewrite != null) {
+            // it goes into the request line: a space or a line break there would make another request, and a '?'
+            // a second query in front of the client's
+            int control = HeaderChecks.firstControl(rewrite, false);
+            int beyond = HeaderChecks.firstBeyondAscii(rewrite);
+            int bad = control >= 0 ? control : beyond >= 0 ? beyond : firstOf(rewrite, " ?#");
+            if (bad >= 0) {
+                throw fields.error("rewrite", "must be a path: no spaces, control characters, '?', '#' or characters "
+                        + "beyond ASCII (percent-encode them; the query is the client's), found U+"
+                        + String.format("%04X", (int) rewrite.charAt(bad)) + " at " + bad);
+            }
+        }
         try {
             PathRewriter.compile(rewrite, pattern.matcher("").groupCount());
         } catch (IllegalArgumentException e) {
             throw fields.error("rewrite", e.getMessage());
         }
         return rewrite;
+    }
+
+    private static int firstOf(String text, String characters) {
+        for (int i = 0; i < text.length(); i++) {
+            if (characters.indexOf(text.charAt(i)) >= 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private Map<String, String> headers(MappingReader fields) {

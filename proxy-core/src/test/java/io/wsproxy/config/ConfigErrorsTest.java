@@ -48,6 +48,27 @@ class ConfigErrorsTest {
                         "rules.yaml:2: rules[0] (chat\nrule=admin).name: must not contain control characters (U+000A at 4)"),
                 error("header value with a NUL", RULE + "    headers:\n      X-A: \"a\\0b\"\n",
                         "rules.yaml:5: rules[0] (chat).headers.X-A: header value must not contain control characters (U+0000 at 1)"),
+                error("header value beyond ASCII", RULE + "    headers:\n      X-A: \"h\u00e9llo\"\n",
+                        "rules.yaml:5: rules[0] (chat).headers.X-A: header value must be ASCII (U+00E9 at 1)"),
+                error("header that frames the message", RULE + "    headers:\n      content-length: \"5\"\n",
+                        "rules.yaml:5: rules[0] (chat).headers.content-length: header 'content-length' frames the "
+                                + "message or its connection, which the proxy sets itself for each hop"),
+                error("header of the handshake", RULE + "    headers:\n      Sec-WebSocket-Key: \"x\"\n",
+                        "rules.yaml:5: rules[0] (chat).headers.Sec-WebSocket-Key: header 'Sec-WebSocket-Key' frames"),
+                error("rewrite with a line break", RULE + "    rewrite: \"/x\\r\\nX-Injected: 1\"\n",
+                        "rules.yaml:4: rules[0] (chat).rewrite: must be a path: no spaces, control characters, '?', '#' "
+                                + "or characters beyond ASCII (percent-encode them; the query is the client's), found "
+                                + "U+000D at 2"),
+                error("rewrite with a space", RULE + "    rewrite: \"/y z\"\n",
+                        "rules.yaml:4: rules[0] (chat).rewrite: must be a path: no spaces"),
+                error("rewrite with a query", RULE + "    rewrite: \"/x?q=1\"\n",
+                        "rules.yaml:4: rules[0] (chat).rewrite: must be a path: no spaces, control characters, '?'"),
+                error("ws false without a target", RULE + "    ws: false\n",
+                        "rules.yaml:4: rules[0] (chat).ws: a rule with ws: false is proxied as plain HTTP, and needs "
+                                + "a target"),
+                error("ws false with a plugin", RULE + "    target: http://h\n    ws: false\n    plugin: forward\n",
+                        "rules.yaml:6: rules[0] (chat).plugin: a plugin and its options handle WebSocket upgrades, "
+                                + "which a rule with ws: false never takes"),
                 error("changeOrigin is a string", RULE + "    changeOrigin: \"true\"\n",
                         "rules.yaml:4: rules[0] (chat).changeOrigin: expected true or false, got 'true'"),
                 error("port is not a number", "server:\n  port: abc\n" + RULE,

@@ -47,7 +47,7 @@ class ConfigLoaderTest {
         assertNull(api.rewrite());
         assertFalse(api.changeOrigin());
         assertFalse(api.ws());
-        assertEquals("http", api.plugin());
+        assertEquals(Rule.DEFAULT_PLUGIN, api.plugin()); // a ws: false rule takes no plugin
         assertEquals(Map.of(), api.options());
     }
 

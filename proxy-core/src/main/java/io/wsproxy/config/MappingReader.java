@@ -204,6 +204,8 @@ final class MappingReader {
         try {
             n = io.wsproxy.spi.ByteSizes.parse(v.getTag().equals(Tag.INT)
                     ? (Object) YamlScalars.integer(scalar.getValue()).longValue() : scalar.getValue());
+        } catch (YamlScalars.AmbiguousNumber e) {
+            throw error(key, e.getMessage());
         } catch (IllegalArgumentException e) {
             throw error(key, expected);
         }
@@ -225,6 +227,8 @@ final class MappingReader {
         Number n;
         try {
             n = YamlScalars.integer(((ScalarNode) v).getValue());
+        } catch (YamlScalars.AmbiguousNumber e) {
+            throw error(key, e.getMessage());
         } catch (NumberFormatException e) {
             throw error(key, expected);
         }

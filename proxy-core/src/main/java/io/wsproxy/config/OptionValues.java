@@ -108,6 +108,8 @@ final class OptionValues {
             if (tag.equals(Tag.FLOAT)) {
                 return YamlScalars.decimal(text);
             }
+        } catch (YamlScalars.AmbiguousNumber e) {
+            throw error(node, path, e.getMessage());
         } catch (NumberFormatException e) {
             throw error(node, path, "number out of range or malformed: '" + text + "'");
         } catch (IllegalArgumentException e) {

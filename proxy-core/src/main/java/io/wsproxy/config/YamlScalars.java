@@ -13,7 +13,20 @@ final class YamlScalars {
     private YamlScalars() {
     }
 
-    /** @return an Integer when it fits, else a Long; throws NumberFormatException beyond a long */
+    /**
+     * A number YAML 1.1 reads other than a reader would: {@code 1:30} is 90 (base 60), {@code 010} is 8 (octal). A
+     * duration of 1:30 would be 90 ms and a port 010 port 8; such a file is refused with this message instead.
+     */
+    static final class AmbiguousNumber extends NumberFormatException {
+        AmbiguousNumber(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @return an Integer when it fits, else a Long; throws NumberFormatException beyond a long, and
+     *         {@link AmbiguousNumber} for YAML 1.1's base-60 and leading-zero octal forms
+     */
     static Number integer(String text) {
         String s = text.replace("_", "");
         boolean negative = s.startsWith("-");
@@ -22,16 +35,15 @@ final class YamlScalars {
         }
         BigInteger n;
         if (s.contains(":")) {
-            n = BigInteger.ZERO;
-            for (String part : s.split(":")) {
-                n = n.multiply(BigInteger.valueOf(60)).add(new BigInteger(part));
-            }
+            throw new AmbiguousNumber("'" + text + "' is a base-60 number in YAML 1.1 (1:30 is 90): write the number "
+                    + "or duration you mean (90, 90s), or quote it");
         } else if (s.startsWith("0b")) {
             n = new BigInteger(s.substring(2), 2);
         } else if (s.startsWith("0x")) {
             n = new BigInteger(s.substring(2), 16);
         } else if (s.length() > 1 && s.startsWith("0")) {
-            n = new BigInteger(s.substring(1), 8);
+            throw new AmbiguousNumber("'" + text + "' is an octal number in YAML 1.1 (010 is 8): write it without "
+                    + "the leading zero, or quote it");
         } else {
             n = new BigInteger(s);
         }

@@ -69,6 +69,15 @@ class ConfigErrorsTest {
                 error("ws false with a plugin", RULE + "    target: http://h\n    ws: false\n    plugin: forward\n",
                         "rules.yaml:6: rules[0] (chat).plugin: a plugin and its options handle WebSocket upgrades, "
                                 + "which a rule with ws: false never takes"),
+                error("duration in base 60", "server:\n  connectTimeout: 1:30\n" + RULE,
+                        "rules.yaml:2: server.connectTimeout: '1:30' is a base-60 number in YAML 1.1 (1:30 is 90): "
+                                + "write the number or duration you mean (90, 90s), or quote it"),
+                error("port in octal", "server:\n  port: 010\n" + RULE,
+                        "rules.yaml:2: server.port: '010' is an octal number in YAML 1.1 (010 is 8)"),
+                error("size in octal", "server:\n  maxHeaderBytes: 0100000\n" + RULE,
+                        "rules.yaml:2: server.maxHeaderBytes: '0100000' is an octal number in YAML 1.1"),
+                error("option in octal", RULE + "    options: { maxMessageBytes: 01000 }\n",
+                        "rules.yaml:4: rules[0] (chat).options.maxMessageBytes: '01000' is an octal number in YAML 1.1"),
                 error("changeOrigin is a string", RULE + "    changeOrigin: \"true\"\n",
                         "rules.yaml:4: rules[0] (chat).changeOrigin: expected true or false, got 'true'"),
                 error("port is not a number", "server:\n  port: abc\n" + RULE,

@@ -75,11 +75,11 @@ class ConfigLoaderTest {
                 rules:
                   - name: a
                     pattern: ^/
-                    options: { hex: 0x1F, octal: 017, under: 1_000, negative: -3, inf: .inf, quoted: "500" }
+                    options: { hex: 0x1F, under: 1_000, negative: -3, inf: .inf, quoted: "500", zero: 0 }
                 """, Path.of("rules.yaml")).rules().get(0).options();
 
         assertEquals(31, options.get("hex"));
-        assertEquals(15, options.get("octal"));
+        assertEquals(0, options.get("zero"));
         assertEquals(1000, options.get("under"));
         assertEquals(-3, options.get("negative"));
         assertEquals(Double.POSITIVE_INFINITY, options.get("inf"));

@@ -1,8 +1,10 @@
 package io.wsproxy.server;
 
+import io.undertow.Handlers;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.handlers.GracefulShutdownHandler;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import io.wsproxy.config.ConfigException;
 import io.wsproxy.config.ProxyConfig;
@@ -40,6 +42,8 @@ public final class ProxyServer implements AutoCloseable {
     private final XnioWorker worker;
     private final OpenSessions sessions;
     private final RequestRouter router;
+    /** Counts the requests under way, so that stopping lets them finish (and answers 503 to new ones meanwhile). */
+    private final GracefulShutdownHandler requests;
     private final PluginRegistry plugins;
     private final ServerConfig serverConfig;
     /** Null when the listener is plain TCP. */
@@ -49,8 +53,8 @@ public final class ProxyServer implements AutoCloseable {
     private final boolean upstreamTlsFromConfig;
 
     private ProxyServer(PerThreadAcceptor acceptor, XnioWorker worker, OpenSessions sessions, RequestRouter router,
-                        PluginRegistry plugins, ServerConfig serverConfig, TlsOpenListener tls, UpstreamTls upstreamTls,
-                        boolean upstreamTlsFromConfig) {
+                        GracefulShutdownHandler requests, PluginRegistry plugins, ServerConfig serverConfig,
+                        TlsOpenListener tls, UpstreamTls upstreamTls, boolean upstreamTlsFromConfig) {
         this.acceptor = acceptor;
         this.tls = tls;
         this.upstreamTls = upstreamTls;
@@ -58,6 +62,7 @@ public final class ProxyServer implements AutoCloseable {
         this.worker = worker;
         this.sessions = sessions;
         this.router = router;
+        this.requests = requests;
         this.plugins = plugins;
         this.serverConfig = serverConfig;
     }
@@ -131,12 +136,21 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    /** Stops accepting, closes open WebSockets with 1001 "proxy shutting down", waits up to {@code grace}. */
+    /**
+     * Stops accepting, closes open WebSockets with 1001 "proxy shutting down" and lets plain requests under way
+     * finish (a new one on a kept-alive connection is answered 503), waiting up to {@code grace} in all.
+     */
     public void stop(Duration grace) {
         acceptor.close();
+        requests.shutdown();
+        long deadline = System.nanoTime() + grace.toNanos();
         try {
             if (!sessions.closeAll(1001, "proxy shutting down", grace)) {
                 log.warn("{} WebSocket sessions still open after {} ms; closing the sockets", sessions.count(), grace.toMillis());
+            }
+            long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            if (!requests.awaitShutdown(left)) {
+                log.warn("plain HTTP requests still under way after {} ms; closing their connections", grace.toMillis());
             }
             worker.shutdown();
             if (!worker.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -262,7 +276,8 @@ public final class ProxyServer implements AutoCloseable {
                         // bodies stream through a few pooled buffers, so no size needs capping here (Undertow: 2 MiB)
                         .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                         .getMap());
-                http.setRootHandler(router);
+                GracefulShutdownHandler requests = Handlers.gracefulShutdown(router);
+                http.setRootHandler(requests);
                 TlsOpenListener tlsListener = config.server().tls() == null ? null
                         : new TlsOpenListener(xnio, config.server().tls(), config.server().keepAliveTimeout(), metrics,
                         http);
@@ -270,8 +285,8 @@ public final class ProxyServer implements AutoCloseable {
                         new InetSocketAddress(config.server().host(), config.server().port()), 4096,
                         config.server().maxConnections(), (int) config.server().tcpKeepAlive().toSeconds(),
                         tlsListener != null ? tlsListener : http);
-                ProxyServer server = new ProxyServer(acceptor, worker, sessions, router, plugins, config.server(),
-                        tlsListener, tls, caFromConfig);
+                ProxyServer server = new ProxyServer(acceptor, worker, sessions, router, requests, plugins,
+                        config.server(), tlsListener, tls, caFromConfig);
                 logRules(config);
                 if (caFromConfig) {
                     logUpstreamCa(config.server());

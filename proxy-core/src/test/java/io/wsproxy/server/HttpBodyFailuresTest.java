@@ -207,6 +207,29 @@ class HttpBodyFailuresTest {
     }
 
     @Test
+    void stoppingLetsARequestUnderWayFinish() throws Exception {
+        TestProxy stopping = TestProxy.start(rule(upstream.getLocalPort()));
+        try (Socket client = connect(stopping)) {
+            send(client, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+            try (Socket server = accept()) {
+                readHead(server.getInputStream());
+                CompletableFuture<Void> stopped = CompletableFuture.runAsync(() -> {
+                    try {
+                        stopping.close(); // 5 s of grace
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                send(server, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
+                String answer = readHead(client.getInputStream());
+                assertTrue(answer.startsWith("HTTP/1.1 200 "), "cut by the stop: " + answer);
+                assertEquals("done", new String(client.getInputStream().readNBytes(4), StandardCharsets.US_ASCII));
+                stopped.get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void aClientThatStaysIsAnsweredAndItsNextRequestSentEarlyIsServedToo() throws Exception {
         try (Socket client = connect(proxy)) {
             send(client, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n");

@@ -1,7 +1,10 @@
 package io.wsproxy.config;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,11 +35,29 @@ public final class ConfigLoader {
             }
             yaml = Files.readString(file);
         } catch (CharacterCodingException e) {
-            throw new ConfigException(file, 0, null, "cannot read file: not UTF-8 text", e);
+            throw new ConfigException(file, lineOfFirstNonUtf8(file), null, "cannot read file: not UTF-8 text", e);
         } catch (IOException e) {
             throw new ConfigException(file, 0, null, "cannot read file: " + e, e);
         }
         return parse(yaml, file);
+    }
+
+    /** The line where the file's first byte that is not UTF-8 stands, or 0 when it cannot be read again. */
+    private static int lineOfFirstNonUtf8(Path file) {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            StandardCharsets.UTF_8.newDecoder().decode(in, CharBuffer.allocate(bytes.length), true);
+            int line = 1;
+            for (int i = 0; i < in.position(); i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                }
+            }
+            return line;
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /**

@@ -179,7 +179,11 @@ class ConfigErrorsTest {
                 error("empty plugin", RULE + "    plugin: ''\n", "rules.yaml:4: rules[0] (chat).plugin: must not be empty"),
                 error("empty host", "server:\n  host: ''\n" + RULE, "rules.yaml:2: server.host: must not be empty"),
                 error("too many aliases", RULE + "    options:\n      a: &a [x]\n      b: [" + "*a, ".repeat(60) + "]\n",
-                        "rules.yaml: YAML error: Number of aliases"));
+                        "rules.yaml: YAML error: Number of aliases"),
+                error("nested too deep", RULE + "    options:\n      a: " + "[".repeat(60) + "]".repeat(60) + "\n",
+                        "rules.yaml:5: lists and mappings nested more than 50 deep"),
+                error("too many values", RULE + "    options:\n      a: [" + "1,".repeat(YamlComposer.MAX_EVENTS) + "1]\n",
+                        "rules.yaml:5: too many YAML values (more than 100000 nodes) for a rules file"));
     }
 
     private static Arguments error(String what, String yaml, String expectedStart) {

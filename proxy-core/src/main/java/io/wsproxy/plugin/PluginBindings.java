@@ -39,8 +39,9 @@ public final class PluginBindings {
                 byRule.put(rule, new Binding(plugin, plugin.parseOptions(rule, rule.options())));
             } catch (InvalidOptionsException e) {
                 throw ConfigException.forOption(rule, e.option(), e.getMessage());
-            } catch (RuntimeException | LinkageError e) {
-                // a LinkageError: a class the plugin needs and its jar does not carry (as PF4J catches at start)
+            } catch (RuntimeException | LinkageError | StackOverflowError e) {
+                // a LinkageError: a class the plugin needs and its jar does not carry (as PF4J catches at start);
+                // a StackOverflowError: its options parser recursing without end, which leaves the JVM sound
                 throw ConfigException.forOption(rule, null, "plugin '" + rule.plugin() + "' failed to read its options: " + e);
             }
         }

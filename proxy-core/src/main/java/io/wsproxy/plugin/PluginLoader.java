@@ -10,6 +10,8 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -65,6 +67,7 @@ public final class PluginLoader implements AutoCloseable {
             Map<String, Path> jarById = new LinkedHashMap<>();
             for (Path jar : jars) {
                 rejectHostClasses(jar);
+                requirePluginManifest(jar);
                 try {
                     jarById.put(manager.loadPlugin(jar), jar);
                 } catch (RuntimeException e) {
@@ -73,7 +76,16 @@ public final class PluginLoader implements AutoCloseable {
             }
             manager.startPlugins();
             List<ProxyPlugin> plugins = new ArrayList<>();
-            jarById.forEach((id, jar) -> plugins.addAll(extensionsOf(manager, id, jar)));
+            Map<String, Path> jarByName = new LinkedHashMap<>();
+            jarById.forEach((id, jar) -> {
+                for (ProxyPlugin plugin : extensionsOf(manager, id, jar)) {
+                    Path other = jarByName.putIfAbsent(plugin.name(), jar);
+                    if (other != null) {
+                        throw failure(jar, "has a plugin named '" + plugin.name() + "', as " + other + " has", null);
+                    }
+                    plugins.add(plugin);
+                }
+            });
             return new PluginLoader(manager, folder, plugins);
         } catch (RuntimeException e) {
             stop(manager);
@@ -137,6 +149,19 @@ public final class PluginLoader implements AutoCloseable {
         }
     }
 
+    /** PF4J would fail such a jar with a NullPointerException about the manifest, naming nothing a user could fix. */
+    private static void requirePluginManifest(Path jar) {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Manifest manifest = file.getManifest();
+            if (manifest == null || manifest.getMainAttributes().getValue("Plugin-Id") == null) {
+                throw failure(jar, "is not a plugin: its META-INF/MANIFEST.MF has no Plugin-Id (see "
+                        + "proxy-plugins/relay/pom.xml for what a plugin module sets)", null);
+            }
+        } catch (IOException e) {
+            throw failure(jar, "is not a readable jar", e);
+        }
+    }
+
     private static List<ProxyPlugin> extensionsOf(PluginManager manager, String id, Path jar) {
         PluginWrapper plugin = manager.getPlugin(id);
         if (plugin.getPluginState() != PluginState.STARTED) {
@@ -150,7 +175,18 @@ public final class PluginLoader implements AutoCloseable {
         }
         List<ProxyPlugin> found = new ArrayList<>();
         for (Class<? extends ProxyPlugin> type : classes) {
-            found.add(create(manager, type, jar));
+            ProxyPlugin extension = create(manager, type, jar);
+            String name;
+            try {
+                name = extension.name();
+            } catch (RuntimeException e) {
+                throw failure(jar, "did not start (its " + type.getName() + ".name() failed)", e);
+            }
+            if (name == null || name.isBlank()) {
+                throw failure(jar, "did not start (its " + type.getName() + " has no name: name() gave "
+                        + (name == null ? "null" : "'" + name + "'") + ")", null);
+            }
+            found.add(extension);
         }
         for (ProxyPlugin p : found) {
             log.info("plugin '{}' ({}) from {}", p.name(), p.getClass().getName(), jar.getFileName());
@@ -186,7 +222,8 @@ public final class PluginLoader implements AutoCloseable {
                 sb.append(": ");
             }
             String message = t.getMessage();
-            sb.append(message == null || message.isBlank() ? t.getClass().getSimpleName() : message);
+            // one line: PF4J's messages sometimes run over two
+            sb.append(message == null || message.isBlank() ? t.getClass().getSimpleName() : message.replaceAll("\\s*\\R\\s*", " "));
         }
         return sb.toString();
     }

@@ -47,6 +47,15 @@ class PluginBindingsTest {
                 + "java.lang.NoClassDefFoundError: com/example/Missing", e.getMessage());
     }
 
+    /** An options parser that recurses without end: the stack unwinds, the JVM is sound. */
+    @Test
+    void optionsThePluginOverflowsItsStackOnAreAnErrorAtTheOptions() {
+        ConfigException e = assertThrows(ConfigException.class, () -> bindTo(new StackOverflowError()));
+
+        assertEquals("rules.yaml:5: rules (chat).options: plugin 'failing' failed to read its options: "
+                + "java.lang.StackOverflowError", e.getMessage());
+    }
+
     private static void bindTo(Throwable failure) {
         PluginBindings.bind(RULES, PluginRegistry.of(List.of(new FailingPlugin(failure))));
     }

@@ -1,6 +1,7 @@
 package io.wsproxy.plugin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,7 +66,7 @@ class PluginLoaderTest {
     }
 
     @Test
-    void zipWithoutManifestIsNamedWithPf4jCause() throws IOException {
+    void zipWithoutManifestSaysSo() throws IOException {
         Path jar = dir.resolve("plain.jar");
         try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(jar))) {
             zip.putNextEntry(new ZipEntry("hello.txt"));
@@ -73,16 +74,46 @@ class PluginLoaderTest {
             zip.closeEntry();
         }
         var e = assertThrows(PluginLoader.PluginLoadException.class, () -> PluginLoader.load(dir));
-        assertStartsWith("plugin jar " + jar.toAbsolutePath() + " is not a loadable plugin: ", e.getMessage());
-        assertTrue(e.getCause() != null, "PF4J's exception is kept as the cause");
+        // not PF4J's NullPointerException about a null manifest
+        assertStartsWith("plugin jar " + jar.toAbsolutePath() + " is not a plugin: its META-INF/MANIFEST.MF has no "
+                + "Plugin-Id", e.getMessage());
     }
 
     @Test
-    void jarWithoutPluginIdIsNamedWithPf4jCause() throws IOException {
+    void jarWithoutPluginIdSaysSo() throws IOException {
         Path jar = writeJar("no-id.jar", Map.of("Plugin-Version", "1.0.0"), Map.of());
         var e = assertThrows(PluginLoader.PluginLoadException.class, () -> PluginLoader.load(dir));
-        assertStartsWith("plugin jar " + jar.toAbsolutePath() + " is not a loadable plugin: ", e.getMessage());
-        assertTrue(e.getMessage().toLowerCase().contains("id"), e.getMessage());
+        assertStartsWith("plugin jar " + jar.toAbsolutePath() + " is not a plugin: its META-INF/MANIFEST.MF has no "
+                + "Plugin-Id", e.getMessage());
+    }
+
+    @Test
+    void twoJarsWithOnePluginIdAreNamedOnOneLine() throws IOException {
+        writeJar("a.jar", Map.of("Plugin-Id", "same", "Plugin-Version", "1.0.0"), Map.of());
+        Path second = writeJar("b.jar", Map.of("Plugin-Id", "same", "Plugin-Version", "1.0.0"), Map.of());
+        var e = assertThrows(PluginLoader.PluginLoadException.class, () -> PluginLoader.load(dir));
+        assertStartsWith("plugin jar " + second.toAbsolutePath() + " is not a loadable plugin: ", e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void twoJarsWithPluginsOfOneNameAreBothNamed() throws IOException {
+        Path first = writeJar("a.jar", Map.of("Plugin-Id", "a", "Plugin-Version", "1.0.0"),
+                Map.of("META-INF/extensions.idx", indexOf(FinePlugin.class)));
+        Path second = writeJar("b.jar", Map.of("Plugin-Id", "b", "Plugin-Version", "1.0.0"),
+                Map.of("META-INF/extensions.idx", indexOf(FinePlugin.class)));
+        var e = assertThrows(PluginLoader.PluginLoadException.class, () -> PluginLoader.load(dir));
+        assertEquals("plugin jar " + second.toAbsolutePath() + " has a plugin named 'FinePlugin', as "
+                + first.toAbsolutePath() + " has", e.getMessage());
+    }
+
+    @Test
+    void aPluginWithoutANameIsNamedByItsClass() throws IOException {
+        Path jar = writeJar("nameless.jar", Map.of("Plugin-Id", "nameless", "Plugin-Version", "1.0.0"),
+                Map.of("META-INF/extensions.idx", indexOf(NamelessPlugin.class)));
+        var e = assertThrows(PluginLoader.PluginLoadException.class, () -> PluginLoader.load(dir));
+        assertEquals("plugin jar " + jar.toAbsolutePath() + " did not start (its " + NamelessPlugin.class.getName()
+                + " has no name: name() gave null)", e.getMessage());
     }
 
     @Test
@@ -138,6 +169,16 @@ class PluginLoaderTest {
     public static final class ThrowingPlugin extends NamedPlugin {
         public ThrowingPlugin() {
             throw new IllegalStateException("no licence key");
+        }
+    }
+
+    public static final class FinePlugin extends NamedPlugin {
+    }
+
+    public static final class NamelessPlugin extends NamedPlugin {
+        @Override
+        public String name() {
+            return null;
         }
     }
 

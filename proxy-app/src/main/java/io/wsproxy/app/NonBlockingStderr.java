@@ -73,6 +73,7 @@ final class NonBlockingStderr extends OutputStream {
     @Override
     public synchronized void write(byte[] bytes, int offset, int length) {
         if (broken) {
+            droppedTotal++; // nobody will read it, and the metrics say so
             return;
         }
         if (length > CAPACITY - size) {
@@ -136,6 +137,8 @@ final class NonBlockingStderr extends OutputStream {
             } catch (IOException e) {
                 synchronized (this) {
                     broken = true; // nobody reads stderr any more: the rest is discarded, never waited for
+                    droppedTotal += dropped;
+                    dropped = 0;
                     size = 0;
                     writing = false;
                     notifyAll();

@@ -62,6 +62,20 @@ class NonBlockingStderrTest {
         assertEquals("the last line\n", new String(in.readNBytes(line.length), StandardCharsets.UTF_8));
     }
 
+    @Test
+    void linesToAStderrNobodyReadsAnyMoreAreCounted() throws Exception {
+        Pipe pipe = Pipe.open();
+        NonBlockingStderr stderr = new NonBlockingStderr(Channels.newOutputStream(pipe.sink()));
+        pipe.source().close(); // the reader is gone: writing fails
+        byte[] line = "a line\n".getBytes(StandardCharsets.UTF_8);
+        stderr.write(line, 0, line.length);
+        stderr.drain(Duration.ofSeconds(10)); // returns once the writer found the pipe broken
+        for (int i = 0; i < 10; i++) {
+            stderr.write(line, 0, line.length);
+        }
+        assertEquals(10, stderr.droppedTotal(), "the lines after the break are counted");
+    }
+
     private static String readUntilDropNotice(Pipe pipe) throws IOException {
         InputStream in = Channels.newInputStream(pipe.source());
         ByteArrayOutputStream seen = new ByteArrayOutputStream();

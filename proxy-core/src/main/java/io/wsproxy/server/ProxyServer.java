@@ -119,9 +119,13 @@ public final class ProxyServer implements AutoCloseable {
         java.security.cert.X509Certificate leaf = server.tls().leaf();
         log.info("TLS: certificate {} from {}, valid until {}", leaf.getSubjectX500Principal().getName(),
                 server.tls().certificate(), leaf.getNotAfter().toInstant());
-        if (leaf.getNotAfter().toInstant().isBefore(java.time.Instant.now())) {
+        java.time.Instant now = java.time.Instant.now();
+        if (leaf.getNotAfter().toInstant().isBefore(now)) {
             log.warn("TLS: the certificate in {} expired on {}: clients will refuse it", server.tls().certificate(),
                     leaf.getNotAfter().toInstant());
+        } else if (leaf.getNotBefore().toInstant().isAfter(now)) {
+            log.warn("TLS: the certificate in {} is valid only from {}: clients will refuse it until then (is this "
+                    + "machine's clock right?)", server.tls().certificate(), leaf.getNotBefore().toInstant());
         }
     }
 

@@ -80,8 +80,8 @@ class RelayConfigErrorsTest {
                     pattern: "^/"
                     target: "http://h:1"
                     ws: false
-                    plugin: not-loaded
                 """, Path.of("rules.yaml"));
+        // no plugin is loaded, and none is needed (naming one on such a rule is an error: ConfigErrorsTest)
         PluginBindings.bind(config.rules(), PluginRegistry.of(List.of()));
     }
 

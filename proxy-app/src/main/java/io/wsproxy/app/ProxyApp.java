@@ -115,7 +115,8 @@ final class ProxyApp implements AutoCloseable {
     synchronized boolean reload() {
         try {
             ProxyConfig config = read(args);
-            if (!config.plugins().equals(started.plugins())) {
+            // --plugins overrides the file's plugins settings: their change then changes nothing
+            if (args.plugins() == null && !config.plugins().equals(started.plugins())) {
                 log.warn("{}: the plugins settings changed; they take effect when the proxy restarts", config.source());
             }
             server.reload(config);

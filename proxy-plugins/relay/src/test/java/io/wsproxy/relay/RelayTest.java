@@ -162,15 +162,26 @@ class RelayTest {
     @Test
     void extensionsNegotiatedEndToEnd() throws Exception {
         // the JDK client offers no extensions; a raw offer shows the target's answer reaches the client untouched
-        try (var socket = new java.net.Socket("127.0.0.1", proxy.server().port())) {
-            socket.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                    + "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n").getBytes());
+        try (var socket = rawUpgrade(proxy, "/ws", "Sec-WebSocket-Extensions: permessage-deflate\r\n")) {
             String head = readHead(socket);
             assertTrue(head.startsWith("HTTP/1.1 101"), head);
             assertTrue(head.toLowerCase().contains("sec-websocket-extensions: permessage-deflate"), head);
             assertTrue(head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), head);
         }
+    }
+
+    /**
+     * A socket that sent an upgrade request for {@code path} with RFC 6455's sample key (a target answering it sends
+     * Sec-WebSocket-Accept s3pPLMBiTxaQ9kYGzzhZRbK+xOo=) and {@code moreHeaders}, each ending in CRLF.
+     */
+    private static java.net.Socket rawUpgrade(TestProxy proxy, String path, String moreHeaders)
+            throws java.io.IOException {
+        var socket = new java.net.Socket("127.0.0.1", proxy.server().port());
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n" + moreHeaders + "\r\n").getBytes());
+        return socket;
     }
 
     private static String readHead(java.net.Socket socket) throws java.io.IOException {
@@ -599,11 +610,7 @@ class RelayTest {
         try (ServerSocket target = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             proxy.reload(rule("raw", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""));
             for (String[] answer : answers) {
-                try (var socket = new java.net.Socket("127.0.0.1", proxy.server().port())) {
-                    socket.setSoTimeout(10_000);
-                    socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                            + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes());
+                try (var socket = rawUpgrade(proxy, "/", "")) {
                     try (var upstream = target.accept()) {
                         readHead(upstream);
                         upstream.getOutputStream().write(answer[0].getBytes());
@@ -623,11 +630,7 @@ class RelayTest {
         try (ServerSocket target = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             TestProxy closing = TestProxy.start(rule("s", "^/", "ws://127.0.0.1:" + target.getLocalPort(), "", ""),
                     new RelayPlugin());
-            try (var socket = new java.net.Socket("127.0.0.1", closing.server().port())) {
-                socket.setSoTimeout(10_000);
-                socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                        + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes());
+            try (var socket = rawUpgrade(closing, "/", "")) {
                 try (var upstream = target.accept()) {
                     readHead(upstream);
                     // the 101 for the client's key, then a close, and the connection kept open (as some servers do)

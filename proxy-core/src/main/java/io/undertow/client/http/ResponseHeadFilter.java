@@ -48,6 +48,12 @@ public final class ResponseHeadFilter extends AbstractStreamSourceConduit<Stream
     private byte[] out = new byte[512];
     private int outStart;
     private int outEnd;
+    /**
+     * Where in {@code out} the final head ends, until it is given out; -1 otherwise. A read stops there: Undertow's
+     * parser pushes what it read past the head back into a conduit below this one, whose bytes would then come
+     * after those still here, which follow them.
+     */
+    private int headEnd = -1;
     private ByteBuffer scratch;
 
     ResponseHeadFilter(StreamSourceConduit next) {
@@ -182,6 +188,9 @@ public final class ResponseHeadFilter extends AbstractStreamSourceConduit<Stream
                 return;
             }
             passing = true;
+            keep(CRLF, 0, 2);
+            headEnd = outEnd;
+            return;
         } else {
             String problem = HeadLines.headerLineProblem(text);
             if (problem != null) {
@@ -207,9 +216,13 @@ public final class ResponseHeadFilter extends AbstractStreamSourceConduit<Stream
     }
 
     private int givePending(ByteBuffer dst) {
-        int n = Math.min(outEnd - outStart, dst.remaining());
+        int limit = headEnd > outStart ? headEnd : outEnd;
+        int n = Math.min(limit - outStart, dst.remaining());
         dst.put(out, outStart, n);
         outStart += n;
+        if (outStart == headEnd) {
+            headEnd = -1; // read() gives nothing more this time: passing, it gives out once per call
+        }
         return n;
     }
 }

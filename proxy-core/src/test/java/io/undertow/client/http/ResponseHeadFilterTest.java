@@ -1,6 +1,7 @@
 package io.undertow.client.http;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,8 +11,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Queue;
 import org.junit.jupiter.api.Test;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +76,56 @@ class ResponseHeadFilterTest {
         assertAtEverySplit("HTTP/1.1 200 OK\r\nA: b", "HTTP/1.1 200 OK\r\n");
     }
 
+    /**
+     * Undertow's parser reads into 16 KiB, takes the head, and pushes what followed it back into a conduit below this
+     * one: the body must come out in order all the same, however the head was split on its way.
+     */
+    @Test
+    void whatTheParserPushesBackAfterTheHeadStaysInOrder() throws IOException {
+        byte[] body = new byte[8000];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) (i % 251);
+        }
+        // a header line of about the parser's 16 KiB: the head's end comes in a read that fills its buffer
+        for (int big : new int[] {15_900, 16_100, 20_000}) {
+            byte[] head = ("HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(big) + "\r\nContent-Length: 8000\r\n\r\n")
+                    .getBytes(ISO_8859_1);
+            byte[] response = Arrays.copyOf(head, head.length + body.length);
+            System.arraycopy(body, 0, response, head.length, body.length);
+            for (int split : new int[] {100, 2000, 3000, 10_000}) {
+                ScriptedSource source = new ScriptedSource(List.of(slice(response, 0, split),
+                        slice(response, split, response.length)));
+                assertArrayEquals(body, bodyAsTheParserReadsIt(source), "split at " + split + ", line of " + big);
+            }
+        }
+    }
+
+    /** Reads as Undertow's client does: a head into 16 KiB buffers, what came after it pushed back, then the body. */
+    private static byte[] bodyAsTheParserReadsIt(ScriptedSource source) throws IOException {
+        ResponseHeadFilter filter = new ResponseHeadFilter(source);
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        ByteBuffer dst = ByteBuffer.allocate(16 * 1024);
+        int headEnd = -1;
+        for (int reads = 0; headEnd < 0; reads++) {
+            assertTrue(reads < 100, "no head after " + reads + " reads");
+            dst.clear();
+            int n = filter.read(dst);
+            assertTrue(n >= 0, "the end before the head");
+            read.write(dst.array(), 0, n);
+            headEnd = read.toString(ISO_8859_1).indexOf("\r\n\r\n");
+        }
+        byte[] taken = read.toByteArray();
+        source.pushBack(Arrays.copyOfRange(taken, headEnd + 4, taken.length));
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (int n = 0, reads = 0; n != -1; reads++) {
+            assertTrue(reads < 100, "no end after " + reads + " reads");
+            dst.clear();
+            n = filter.read(dst);
+            body.write(dst.array(), 0, Math.max(n, 0));
+        }
+        return body.toByteArray();
+    }
+
     private static void assertAtEverySplit(String input, String expected) throws IOException {
         byte[] bytes = input.getBytes(ISO_8859_1);
         for (int readSize : new int[] {1, 5, 4096}) {
@@ -129,11 +180,19 @@ class ResponseHeadFilterTest {
 
     /** Gives each part in a read of its own (less when the buffer is smaller), then a read of nothing, then the end. */
     private static final class ScriptedSource implements StreamSourceConduit {
-        private final Queue<ByteBuffer> parts = new ArrayDeque<>();
+        private final ArrayDeque<ByteBuffer> parts = new ArrayDeque<>();
         private boolean pause;
 
         ScriptedSource(List<byte[]> parts) {
             parts.forEach(part -> this.parts.add(ByteBuffer.wrap(part)));
+        }
+
+        /** As Undertow's client pushes back what it read past a head: given out first, at once. */
+        void pushBack(byte[] bytes) {
+            if (bytes.length > 0) {
+                parts.addFirst(ByteBuffer.wrap(bytes));
+                pause = false;
+            }
         }
 
         @Override

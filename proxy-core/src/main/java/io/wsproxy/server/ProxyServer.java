@@ -145,25 +145,29 @@ public final class ProxyServer implements AutoCloseable {
      * finish (a new one on a kept-alive connection is answered 503), waiting up to {@code grace} in all.
      */
     public void stop(Duration grace) {
-        acceptor.close();
+        router.stopping();
         requests.shutdown();
+        acceptor.close(); // after: a connection refused means answers already close theirs (tests rely on it)
         long deadline = System.nanoTime() + grace.toNanos();
         try {
             if (!sessions.closeAll(1001, "proxy shutting down", grace)) {
                 log.warn("{} WebSocket sessions still open after {} ms; closing the sockets", sessions.count(), grace.toMillis());
             }
-            long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-            if (!requests.awaitShutdown(left)) {
+            if (!requests.awaitShutdown(millisUntil(deadline))) {
                 log.warn("plain HTTP requests still under way after {} ms; closing their connections", grace.toMillis());
             }
             worker.shutdown();
-            if (!worker.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!worker.awaitTermination(millisUntil(deadline), TimeUnit.MILLISECONDS)) {
                 worker.shutdownNow();
             }
         } catch (InterruptedException e) {
             worker.shutdownNow();
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static long millisUntil(long deadlineNanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
     }
 
     @Override

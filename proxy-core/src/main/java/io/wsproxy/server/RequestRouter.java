@@ -2,10 +2,12 @@ package io.wsproxy.server;
 
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.ResponseCommitListener;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import io.undertow.util.Protocols;
+import io.undertow.util.StatusCodes;
 import io.wsproxy.config.Rule;
 import io.wsproxy.logging.WarningThrottle;
 import io.wsproxy.routing.HeaderPolicy;
@@ -30,6 +32,16 @@ final class RequestRouter implements HttpHandler {
     /** Answered with the metrics before any rule is tried; null: no metrics path. */
     private final String metricsPath;
     private volatile RuleSet rules;
+    private volatile boolean stopping;
+    /**
+     * Once the proxy stops, answers end their connections ("Connection: close"): a client that sent its next request
+     * meanwhile would lose it when the connection is closed under it. Upgrades keep their 101.
+     */
+    private final ResponseCommitListener closeWhenStopping = exchange -> {
+        if (stopping && exchange.getStatusCode() != StatusCodes.SWITCHING_PROTOCOLS) {
+            exchange.setPersistent(false);
+        }
+    };
     /** A rule too costly to match is said at most this often: paths that trigger it may come in a flood. */
     private final WarningThrottle costlyMatchWarnings = new WarningThrottle(Duration.ofSeconds(10));
     private final WarningThrottle loopWarnings = new WarningThrottle(Duration.ofSeconds(10));
@@ -49,9 +61,15 @@ final class RequestRouter implements HttpHandler {
         rules = next;
     }
 
+    /** The proxy is stopping: no answer from now on keeps its connection open. */
+    void stopping() {
+        stopping = true;
+    }
+
     @Override
     public void handleRequest(HttpServerExchange exchange) {
         RuleSet current = rules;
+        exchange.addResponseCommitListener(closeWhenStopping);
         if (exchange.getRequestMethod().equals(Methods.CONNECT)) {
             // a tunnel to wherever the client names: not what a reverse proxy does, and what followed it on the
             // connection would be taken for the tunnel's bytes

@@ -220,9 +220,12 @@ class HttpBodyFailuresTest {
                         throw new IllegalStateException(e);
                     }
                 });
+                awaitRefused(stopping); // the stop has begun
                 send(server, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
                 String answer = readHead(client.getInputStream());
                 assertTrue(answer.startsWith("HTTP/1.1 200 "), "cut by the stop: " + answer);
+                // the connection is about to close: the client must not send another request on it
+                assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("\r\nconnection: close\r\n"), answer);
                 assertEquals("done", new String(client.getInputStream().readNBytes(4), StandardCharsets.US_ASCII));
                 stopped.get(30, TimeUnit.SECONDS);
             }
@@ -337,6 +340,19 @@ class HttpBodyFailuresTest {
                     target: "http://127.0.0.1:%d"
                     ws: false
                 """.formatted(port);
+    }
+
+    /** Until {@code proxy} refuses connections, for at most 10 s. */
+    private static void awaitRefused(TestProxy proxy) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try (Socket probe = connect(proxy)) {
+                probe.close();
+            } catch (java.net.ConnectException refused) {
+                return;
+            }
+        }
+        throw new AssertionError("the proxy still accepts connections");
     }
 
     /** The target's end of a request whose client sent {@code bytes} and then closed its connection. */

@@ -39,6 +39,8 @@ public final class HeaderPolicy {
     private static final String VIA_NAME = "wsproxy-" + HexFormat.of().toHexDigits(new SecureRandom().nextInt());
     /** Salts the rule tags in {@code Via}'s comment, so that they tell nothing of the rules' names. */
     private static final byte[] RULE_TAG_SALT = new SecureRandom().generateSeed(16);
+    /** Passes through this process that make a loop whatever the rules (when Via has lost its comments). */
+    static final int MAX_PASSES = 8;
     /** Per rule name: what {@code Via} says of a request that rule forwarded ("1.1 wsproxy-1a2b3c4d (r-5e6f7a8b)"). */
     private static final Map<String, String> VIA_BY_RULE = new ConcurrentHashMap<>();
 
@@ -55,11 +57,18 @@ public final class HeaderPolicy {
         HeaderValues via = request.get(Headers.VIA);
         if (via != null) {
             String entry = via(ruleName).substring("1.1 ".length());
+            int passes = 0;
             for (String hops : via) {
                 if (hops.contains(entry)) {
                     return true;
                 }
+                for (int at = hops.indexOf(VIA_NAME); at >= 0; at = hops.indexOf(VIA_NAME, at + 1)) {
+                    passes++;
+                }
             }
+            // an intermediary may drop Via's comments (RFC 9110 7.6.3), and with them the rule: a request this
+            // process has seen so often is in a loop all the same
+            return passes >= MAX_PASSES;
         }
         return false;
     }

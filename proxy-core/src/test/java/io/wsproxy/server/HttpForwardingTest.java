@@ -408,6 +408,21 @@ class HttpForwardingTest {
     }
 
     @Test
+    void aRequestThatPassedThisProxyManyTimesIsALoopEvenWithoutViaComments() throws Exception {
+        http.send(HttpRequest.newBuilder(proxy.http("/gateway/users")).build(), HttpResponse.BodyHandlers.ofString());
+        String ours = backend.findAll(anyRequestedFor(urlPathMatching("/api/users"))).get(0).getHeader("Via");
+        String pseudonym = ours.substring(0, ours.indexOf(" ("));  // "1.1 wsproxy-1a2b3c4d", its comment dropped
+        HttpResponse<String> seven = http.send(HttpRequest.newBuilder(proxy.http("/gateway/users"))
+                .header("Via", String.join(", ", java.util.Collections.nCopies(7, pseudonym))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, seven.statusCode(), "a chain through other rules");
+        HttpResponse<String> eight = http.send(HttpRequest.newBuilder(proxy.http("/gateway/users"))
+                .header("Via", String.join(", ", java.util.Collections.nCopies(8, pseudonym))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(508, eight.statusCode(), eight.body());
+    }
+
+    @Test
     void anotherProxysViaIsNotALoop() throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(proxy.http("/gateway/users"))
                 .header("Via", "1.1 wsproxy-00000000, 1.1 cache").build(), HttpResponse.BodyHandlers.ofString());

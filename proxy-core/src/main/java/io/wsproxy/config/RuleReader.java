@@ -67,7 +67,8 @@ final class RuleReader {
             for (NodeTuple t : mapping.getValue()) {
                 if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("name")
                         && t.getValueNode() instanceof ScalarNode v && !MappingReader.isNull(v)) {
-                    return path + " (" + v.getValue() + ")";
+                    // an error's one line: a name with a line break in it is refused, and printed escaped
+                    return path + " (" + v.getValue().replace("\r", "\\r").replace("\n", "\\n") + ")";
                 }
             }
         }

@@ -5,6 +5,7 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import io.wsproxy.spi.AccessLogEntry;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -136,7 +137,7 @@ public final class HeaderPolicy {
     private static void addForwarded(HttpServerExchange exchange, HeaderMap out) {
         InetSocketAddress source = exchange.getSourceAddress();
         String client = source == null ? "unknown"
-                : source.getAddress() != null ? source.getAddress().getHostAddress() : source.getHostString();
+                : source.getAddress() != null ? AccessLogEntry.host(source.getAddress()) : source.getHostString();
         // the chain so far may come on several lines, one per proxy before us: it is their list, in order
         StringBuilder chain = new StringBuilder();
         HeaderValues prior = out.get(Headers.X_FORWARDED_FOR);

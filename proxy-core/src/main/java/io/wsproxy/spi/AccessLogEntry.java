@@ -36,8 +36,14 @@ public record AccessLogEntry(
         if (inet.getAddress() == null) {
             return inet.getHostString() + ":" + inet.getPort();
         }
-        String host = inet.getAddress().getHostAddress();
-        return (inet.getAddress() instanceof Inet6Address ? "[" + compressed(host) + "]" : host) + ":" + inet.getPort();
+        String host = host(inet.getAddress());
+        return (inet.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + inet.getPort();
+    }
+
+    /** An address as people and nginx write it: "10.0.0.5", "::1" (RFC 5952), never "0:0:0:0:0:0:0:1". */
+    public static String host(java.net.InetAddress address) {
+        String host = address.getHostAddress();
+        return address instanceof Inet6Address ? compressed(host) : host;
     }
 
     /** Java writes every group of an IPv6 address ("0:0:0:0:0:0:0:1"); RFC 5952 folds the longest zero run: "::1". */

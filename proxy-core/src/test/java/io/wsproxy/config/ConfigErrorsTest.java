@@ -45,7 +45,7 @@ class ConfigErrorsTest {
                 error("option tagged a boolean but none", RULE + "    options:\n      strict: !!bool maybe\n",
                         "rules.yaml:5: rules[0] (chat).options.strict: expected true or false, got 'maybe'"),
                 error("name with a line break", "rules:\n  - name: \"chat\\nrule=admin\"\n    pattern: ^/\n",
-                        "rules.yaml:2: rules[0] (chat\nrule=admin).name: must not contain control characters (U+000A at 4)"),
+                        "rules.yaml:2: rules[0] (chat\\nrule=admin).name: must not contain control characters (U+000A at 4)"),
                 error("header value with a NUL", RULE + "    headers:\n      X-A: \"a\\0b\"\n",
                         "rules.yaml:5: rules[0] (chat).headers.X-A: header value must not contain control characters (U+0000 at 1)"),
                 error("header value beyond ASCII", RULE + "    headers:\n      X-A: \"h\u00e9llo\"\n",

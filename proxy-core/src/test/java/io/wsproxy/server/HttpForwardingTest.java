@@ -20,6 +20,7 @@ import io.wsproxy.testing.RawHttp;
 import io.wsproxy.testing.TestProxy;
 import java.io.InputStream;
 import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -420,6 +421,23 @@ class HttpForwardingTest {
                 .header("Via", String.join(", ", java.util.Collections.nCopies(8, pseudonym))).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(508, eight.statusCode(), eight.body());
+    }
+
+    @Test
+    void anIpv6ClientIsForwardedForAsItIsWritten() throws Exception {
+        try (TestProxy v6 = TestProxy.startWithServer("host: \"::1\"", """
+                  - name: api
+                    pattern: "^/"
+                    target: "http://127.0.0.1:%d/api"
+                    ws: false
+                """.formatted(backend.port()))) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                    URI.create("http://[::1]:" + v6.server().port() + "/v6")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+            // as nginx's $remote_addr and the access log write it, so that allow-lists comparing text match
+            assertEquals("::1", backend.findAll(anyRequestedFor(urlPathMatching("/api/v6"))).get(0)
+                    .getHeader("X-Forwarded-For"));
+        }
     }
 
     @Test

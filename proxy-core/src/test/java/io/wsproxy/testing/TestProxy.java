@@ -72,7 +72,8 @@ public final class TestProxy implements AutoCloseable {
     }
 
     private static ProxyConfig config(String serverFields, String rules) {
-        String yaml = "server: { host: 127.0.0.1, port: 0" + (serverFields.isEmpty() ? "" : ", " + serverFields)
+        String host = serverFields.contains("host:") ? "" : "host: 127.0.0.1, "; // a test may listen elsewhere
+        String yaml = "server: { " + host + "port: 0" + (serverFields.isEmpty() ? "" : ", " + serverFields)
                 + " }\nrules:\n" + rules;
         return ConfigLoader.parse(yaml, Path.of("test-rules.yaml"));
     }

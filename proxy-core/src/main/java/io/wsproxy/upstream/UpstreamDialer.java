@@ -9,6 +9,7 @@ import io.wsproxy.spi.UpstreamException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
@@ -48,6 +49,9 @@ public final class UpstreamDialer {
     /** A dead replica fails a share of all dials: said at most this often. */
     private final WarningThrottle addressFailureWarnings = new WarningThrottle(Duration.ofSeconds(10));
     private final FailedAddresses failedAddresses;
+    /** What a TLS handshake's reads go into: it never holds application data, which the conduit keeps. */
+    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+
     /** Connects to an address that failed (refused, unreachable, out of time), for the metrics. */
     private final LongAdder connectFailures = new LongAdder();
 
@@ -101,17 +105,6 @@ public final class UpstreamDialer {
         return dial.result;
     }
 
-    /** Starts TLS before the first write, as Undertow's own client does (in its ALPN step). */
-    private static void handshaking(SslConnection connection, Dial dial, int attempt) {
-        try {
-            connection.startHandshake();
-        } catch (IOException e) {
-            IoUtils.safeClose(connection);
-            dial.failed(attempt, e);
-            return;
-        }
-        dial.connected(attempt, connection);
-    }
 
     /**
      * One dial, on its I/O thread once its addresses are known: the addresses, tried one after the other, and the
@@ -131,6 +124,8 @@ public final class UpstreamDialer {
         /** How many addresses were dialled; the last of them is the one under way. */
         int attempts;
         IoFuture<? extends StreamConnection> pending;
+        /** The connection of the attempt under way while its TLS handshake runs; null otherwise. */
+        SslConnection inHandshake;
         /** Ends the attempt under way when more addresses remain: its share of the time left is up. */
         XnioExecutor.Key share;
         /** The addresses that failed and why, for the error when none answers: "a: why; b: why". */
@@ -198,7 +193,7 @@ public final class UpstreamDialer {
             InetSocketAddress address = addresses[attempt];
             try {
                 pending = secure
-                        ? tls.ssl().openSslConnection(ioThread, address, ssl -> handshaking(ssl, this, attempt),
+                        ? tls.ssl().openSslConnection(ioThread, address, ssl -> handshaking(attempt, ssl),
                                 tlsOptions)
                         : ioThread.openStreamConnection(address, connection -> connected(attempt, connection),
                                 options);
@@ -211,6 +206,80 @@ public final class UpstreamDialer {
                     failed(attempt, future.getException());
                 }
             }, null);
+        }
+
+        /**
+         * TLS: the connection is handed over once its handshake is through, so that {@code connectTimeout} (and an
+         * address's share of it) covers the handshake, and an address whose TLS stalls or fails (a hung stack, a
+         * certificate refused) is left for the next, as one that refuses the connection is. The handshake is driven
+         * here: a flush sends what the engine wraps, a read of nothing unwraps what came (application data, were
+         * any, stays in the conduit for whoever reads next).
+         */
+        void handshaking(int attempt, SslConnection connection) {
+            if (attempt != attempts - 1 || result.isDone()) {
+                IoUtils.safeClose(connection);
+                return;
+            }
+            inHandshake = connection;
+            connection.getHandshakeSetter().set(ssl -> {
+                if (inHandshake != connection) {
+                    return; // given up on meanwhile, and closed
+                }
+                inHandshake = null;
+                connection.getHandshakeSetter().set(null);
+                connection.getSourceChannel().getReadSetter().set(null);
+                connection.getSourceChannel().suspendReads();
+                connection.getSinkChannel().getWriteSetter().set(null);
+                connection.getSinkChannel().suspendWrites();
+                connected(attempt, connection);
+            });
+            connection.getSourceChannel().getReadSetter().set(channel -> driveHandshake(attempt, connection));
+            connection.getSinkChannel().getWriteSetter().set(channel -> driveHandshake(attempt, connection));
+            try {
+                connection.startHandshake();
+            } catch (IOException e) {
+                handshakeFailed(attempt, connection, e);
+                return;
+            }
+            connection.getSourceChannel().resumeReads();
+            driveHandshake(attempt, connection);
+        }
+
+        private void driveHandshake(int attempt, SslConnection connection) {
+            if (inHandshake != connection) {
+                return;
+            }
+            try {
+                if (connection.getSinkChannel().flush()) {
+                    connection.getSinkChannel().suspendWrites();
+                } else {
+                    connection.getSinkChannel().resumeWrites();
+                }
+                if (inHandshake == connection && connection.getSourceChannel().read(NOTHING) < 0) {
+                    throw new IOException("closed the connection during the TLS handshake");
+                }
+            } catch (IOException e) {
+                handshakeFailed(attempt, connection, e);
+            }
+        }
+
+        private void handshakeFailed(int attempt, SslConnection connection, IOException e) {
+            if (inHandshake == connection) {
+                inHandshake = null;
+            }
+            IoUtils.safeClose(connection);
+            failed(attempt, new IOException(UpstreamTls.HANDSHAKE_FAILED + " (" + reason(e) + ")", e));
+        }
+
+        /** Stops the attempt under way: its connect, or the TLS handshake of the connection it made. */
+        void abandonAttempt() {
+            if (pending != null) {
+                pending.cancel();
+            }
+            if (inHandshake != null) {
+                IoUtils.safeClose(inHandshake);
+                inHandshake = null;
+            }
         }
 
         void connected(int attempt, StreamConnection connection) {
@@ -234,7 +303,7 @@ public final class UpstreamDialer {
 
         void shareUsed(int attempt) {
             if (attempt == attempts - 1 && !result.isDone()) {
-                pending.cancel();
+                abandonAttempt();
                 moveOn(attempt, "timed out", null);
             }
         }
@@ -267,9 +336,7 @@ public final class UpstreamDialer {
             if (result.isDone()) {
                 return;
             }
-            if (pending != null) {
-                pending.cancel();
-            }
+            abandonAttempt();
             if (addresses != null) {
                 connectFailures.increment(); // the address under way, out of time
             }
@@ -287,9 +354,7 @@ public final class UpstreamDialer {
         /** The caller gave up (its client went): the connect under way is dropped, and the timers. */
         void cancelled() {
             settled();
-            if (pending != null) {
-                pending.cancel();
-            }
+            abandonAttempt();
         }
 
         void fail(UpstreamException e) {

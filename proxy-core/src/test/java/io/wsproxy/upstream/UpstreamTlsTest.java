@@ -2,6 +2,7 @@ package io.wsproxy.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,6 +101,35 @@ class UpstreamTlsTest {
             pool.assertNoLeaks(Duration.ofSeconds(5));
         } finally {
             worker.shutdownNow();
+        }
+    }
+
+    @Test
+    void aTargetWhoseTlsStallsIsA504WithinTheConnectTimeoutAndNamesTheHandshake() throws Exception {
+        // it takes the TCP connection and never answers the ClientHello: the dial has not ended with the connect
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             TestProxy proxy = TestProxy.startWithServer("connectTimeout: 500ms, responseTimeout: 60s", """
+                  - name: stalled
+                    pattern: "^/"
+                    target: "https://127.0.0.1:%d"
+                    ws: false
+                """.formatted(silent.getLocalPort()))) {
+            Thread holder = new Thread(() -> {
+                try (java.net.Socket held = silent.accept()) {
+                    held.getInputStream().readAllBytes(); // until the proxy gives up and closes
+                } catch (java.io.IOException ignored) {
+                    // the test is over
+                }
+            });
+            holder.setDaemon(true);
+            holder.start();
+            HttpResponse<String> response = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(proxy.http("/x")).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(504, response.statusCode(), response.body());
+            assertTrue(response.body().contains("timed out"), response.body()); // the connect's, not the response's
+            holder.join(10_000);
+            assertFalse(holder.isAlive(), "the stalled connection was left open");
         }
     }
 

@@ -9,10 +9,10 @@ import io.wsproxy.spi.UpstreamException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -40,6 +40,8 @@ import org.xnio.ssl.SslConnection;
  * connect deadline a 504.
  */
 public final class UpstreamDialer {
+    /** What a TLS handshake's reads go into: it never holds application data, which the conduit keeps. */
+    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
     private static final Logger log = LoggerFactory.getLogger(UpstreamDialer.class);
     private static final Pattern LITERAL_IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private final ByteBufferPool bufferPool;
@@ -49,9 +51,6 @@ public final class UpstreamDialer {
     /** A dead replica fails a share of all dials: said at most this often. */
     private final WarningThrottle addressFailureWarnings = new WarningThrottle(Duration.ofSeconds(10));
     private final FailedAddresses failedAddresses;
-    /** What a TLS handshake's reads go into: it never holds application data, which the conduit keeps. */
-    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
-
     /** Connects to an address that failed (refused, unreachable, out of time), for the metrics. */
     private final LongAdder connectFailures = new LongAdder();
 
@@ -104,7 +103,6 @@ public final class UpstreamDialer {
         dial.start(httpUri);
         return dial.result;
     }
-
 
     /**
      * One dial, on its I/O thread once its addresses are known: the addresses, tried one after the other, and the

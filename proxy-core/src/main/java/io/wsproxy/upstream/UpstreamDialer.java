@@ -229,7 +229,9 @@ public final class UpstreamDialer {
                 connection.getSourceChannel().suspendReads();
                 connection.getSinkChannel().getWriteSetter().set(null);
                 connection.getSinkChannel().suspendWrites();
-                connected(attempt, connection);
+                // not from here: this runs inside the TLS conduit's unwrap (TLS 1.2 ends on one), whose state is
+                // not settled until it returns, and the dial's taker writes its request at once
+                ioThread.execute(() -> connected(attempt, connection));
             });
             connection.getSourceChannel().getReadSetter().set(channel -> driveHandshake(attempt, connection));
             connection.getSinkChannel().getWriteSetter().set(channel -> driveHandshake(attempt, connection));

@@ -70,6 +70,18 @@ public final class TestTls {
         return client;
     }
 
+    /** A client trusting the test's certificate that speaks only {@code protocol} (such as "TLSv1.2"). */
+    public SSLContext clientOf(String protocol) throws Exception {
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        trusted.setCertificateEntry("localhost", certificate);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trusted);
+        SSLContext only = SSLContext.getInstance(protocol);
+        only.init(null, tmf.getTrustManagers(), null);
+        return only;
+    }
+
     public X509Certificate certificate() {
         return certificate;
     }

@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -98,6 +99,40 @@ class UpstreamTlsTest {
             assertEquals(502, failure.status());
             assertTrue(failure.getMessage().contains(
                     "TLS handshake with the upstream failed: its certificate was refused"), failure.getMessage());
+            pool.assertNoLeaks(Duration.ofSeconds(5));
+        } finally {
+            worker.shutdownNow();
+        }
+    }
+
+    /** TLS 1.2 ends the client's handshake on an unwrap, TLS 1.3 on a wrap: the dial hands over after either. */
+    @Test
+    void targetsSpeakingOnlyTls12AreProxied() throws Exception {
+        javax.net.ssl.SSLContext tls12 = TestTls.get().clientOf("TLSv1.2");
+        try (TestProxy proxy = TestProxy.startWithTls(tls12, """
+                  - name: good
+                    pattern: "^/good(/.*)$"
+                    target: "https://localhost:%d"
+                    rewrite: "$1"
+                    ws: false
+                """.formatted(backend.port()))) {
+            HttpClient http = HttpClient.newHttpClient();
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> good = http.send(HttpRequest.newBuilder(proxy.http("/good/status/202")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(202, good.statusCode(), good.body());
+            }
+        }
+        Xnio xnio = Xnio.getInstance();
+        XnioWorker worker = xnio.createWorker(OptionMap.EMPTY);
+        LeakDetectingPool pool = new LeakDetectingPool(16 * 1024);
+        try {
+            UpstreamDialer tcp = new UpstreamDialer(pool, new UpstreamTls(xnio, tls12), OptionMap.EMPTY);
+            WebSocketDialer dialer = new WebSocketDialer(new RawUpgradeDialer(tcp, pool), pool);
+            WebSocketConnection connection = dialer.dial(URI.create("wss://localhost:" + backend.port() + "/"),
+                    new HeaderMap(), worker.getIoThread(), Duration.ofSeconds(5)).toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            CompletableFuture.runAsync(connection::abort, worker.getIoThread()).get(10, TimeUnit.SECONDS);
             pool.assertNoLeaks(Duration.ofSeconds(5));
         } finally {
             worker.shutdownNow();

@@ -285,7 +285,7 @@ public final class ProxyServer implements AutoCloseable {
                         .set(UndertowOptions.MAX_ENTITY_SIZE, -1L)
                         .getMap());
                 GracefulShutdownHandler requests = Handlers.gracefulShutdown(router);
-                http.setRootHandler(requests);
+                http.setRootHandler(router.closingWhenStopping(requests));
                 TlsOpenListener tlsListener = config.server().tls() == null ? null
                         : new TlsOpenListener(xnio, config.server().tls(), config.server().keepAliveTimeout(), metrics,
                         http);

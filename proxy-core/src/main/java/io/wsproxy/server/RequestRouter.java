@@ -66,10 +66,20 @@ final class RequestRouter implements HttpHandler {
         stopping = true;
     }
 
+    /**
+     * {@code next} (the handler that counts requests for the stop, whose own 503s must close too), every answer
+     * of which closes its connection once the proxy is stopping.
+     */
+    HttpHandler closingWhenStopping(HttpHandler next) {
+        return exchange -> {
+            exchange.addResponseCommitListener(closeWhenStopping);
+            next.handleRequest(exchange);
+        };
+    }
+
     @Override
     public void handleRequest(HttpServerExchange exchange) {
         RuleSet current = rules;
-        exchange.addResponseCommitListener(closeWhenStopping);
         if (exchange.getRequestMethod().equals(Methods.CONNECT)) {
             // a tunnel to wherever the client names: not what a reverse proxy does, and what followed it on the
             // connection would be taken for the tunnel's bytes

@@ -209,7 +209,7 @@ class HttpBodyFailuresTest {
     @Test
     void stoppingLetsARequestUnderWayFinish() throws Exception {
         TestProxy stopping = TestProxy.start(rule(upstream.getLocalPort()));
-        try (Socket client = connect(stopping)) {
+        try (Socket client = connect(stopping); Socket idle = connect(stopping)) {
             send(client, "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
             try (Socket server = accept()) {
                 readHead(server.getInputStream());
@@ -221,6 +221,11 @@ class HttpBodyFailuresTest {
                     }
                 });
                 awaitRefused(stopping); // the stop has begun
+                // a request on a connection opened before: turned away, and told to go elsewhere
+                send(idle, "GET /y HTTP/1.1\r\nHost: a\r\n\r\n");
+                String refused = readHead(idle.getInputStream());
+                assertTrue(refused.startsWith("HTTP/1.1 503 "), refused);
+                assertTrue(refused.toLowerCase(java.util.Locale.ROOT).contains("\r\nconnection: close\r\n"), refused);
                 send(server, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
                 String answer = readHead(client.getInputStream());
                 assertTrue(answer.startsWith("HTTP/1.1 200 "), "cut by the stop: " + answer);

@@ -117,8 +117,8 @@ final class RequestRouter implements HttpHandler {
             // forwarded again, it would come back again: one request would hold ever more connections until a
             // header limit ended the chain
             if (loopWarnings.allow()) {
-                log.warn("{}: a request this rule forwarded came back to it (its Via names us and the rule): the rule "
-                        + "leads back to itself, through the proxy; answered 508 (said at most every 10 s)", rule);
+                log.warn("{}: a request this rule forwarded came back to it (its Via names us with the rule, or names "
+                        + "us 8 times): the rule leads back to itself; answered 508 (said at most every 10 s)", rule);
             }
             JsonError.send(exchange, 508, "this request has already passed through this proxy's rule '" + rule.name()
                     + "', which leads back to itself");

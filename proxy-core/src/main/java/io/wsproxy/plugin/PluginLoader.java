@@ -223,7 +223,8 @@ public final class PluginLoader implements AutoCloseable {
             }
             String message = t.getMessage();
             // one line: PF4J's messages sometimes run over two
-            sb.append(message == null || message.isBlank() ? t.getClass().getSimpleName() : message.replaceAll("\\s*\\R\\s*", " "));
+            sb.append(message == null || message.isBlank() ? t.getClass().getSimpleName()
+                    : message.replaceAll("\\s*\\R\\s*", " "));
         }
         return sb.toString();
     }

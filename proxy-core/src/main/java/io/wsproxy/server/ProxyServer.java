@@ -154,7 +154,8 @@ public final class ProxyServer implements AutoCloseable {
                 log.warn("{} WebSocket sessions still open after {} ms; closing the sockets", sessions.count(), grace.toMillis());
             }
             if (!requests.awaitShutdown(millisUntil(deadline))) {
-                log.warn("plain HTTP requests still under way after {} ms; closing their connections", grace.toMillis());
+                log.warn("plain HTTP requests still under way after {} ms; closing their connections",
+                        grace.toMillis());
             }
             worker.shutdown();
             if (!worker.awaitTermination(millisUntil(deadline), TimeUnit.MILLISECONDS)) {

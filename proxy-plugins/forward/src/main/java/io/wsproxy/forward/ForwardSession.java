@@ -364,7 +364,8 @@ final class ForwardSession implements ProxySession, UpstreamLink.Events, WebSock
     }
 
     private UpstreamLink newLink(UpstreamLink.Role role, String url) {
-        long maxMessageBytes = role == UpstreamLink.Role.FORWARDED ? options.maxMessageBytes() : MAX_TARGET_MESSAGE_BYTES;
+        long maxMessageBytes = role == UpstreamLink.Role.FORWARDED
+                ? options.maxMessageBytes() : MAX_TARGET_MESSAGE_BYTES;
         return new UpstreamLink(role, url, options.queueBytes(), maxMessageBytes, thread, this);
     }
 

@@ -48,6 +48,12 @@ final class AccessLog {
     }
 
     /** The entry for a request the proxy answered at once itself ({@code rule} "-" when none matched). */
+    /** A request whose client went before any answer: 499, as nginx logs it (not Undertow's default 200). */
+    void writeClientGone(HttpServerExchange exchange, Rule rule, long startNanos) {
+        exchange.setStatusCode(499);
+        write(exchange, rule, "-", startNanos, 0, 0, HttpAccessLogEntry.CLIENT_FAILED);
+    }
+
     void writeAnswered(HttpServerExchange exchange, String rule) {
         write(exchange, rule, "-", "-", System.nanoTime(), 0, 0, HttpAccessLogEntry.COMPLETE);
     }

@@ -49,8 +49,7 @@ final class HttpForwarder {
             // a client that goes while the target is dialled frees the dial at once, as with upgrades
             ClientWatch watch = ClientWatch.start(exchange, () -> {
                 if (dial.cancel(false)) {
-                    exchange.setStatusCode(499);
-                    accessLog.write(exchange, match.rule(), "-", start, 0, 0, HttpAccessLogEntry.CLIENT_FAILED);
+                    accessLog.writeClientGone(exchange, match.rule(), start);
                     IoUtils.safeClose(exchange.getConnection());
                 }
             });

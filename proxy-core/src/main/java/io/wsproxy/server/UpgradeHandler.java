@@ -111,8 +111,7 @@ final class UpgradeHandler {
             exchange.setStatusCode(StatusCodes.SWITCHING_PROTOCOLS);
             abandoned(exchange, rule, start, accept.onUpgrade());
         } else {
-            exchange.setStatusCode(499);
-            accessLog.write(exchange, rule, "-", start, 0, 0, HttpAccessLogEntry.CLIENT_FAILED);
+            accessLog.writeClientGone(exchange, rule, start);
         }
         IoUtils.safeClose(exchange.getConnection());
     }

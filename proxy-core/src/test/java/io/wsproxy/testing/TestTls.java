@@ -72,14 +72,18 @@ public final class TestTls {
 
     /** A client trusting the test's certificate that speaks only {@code protocol} (such as "TLSv1.2"). */
     public SSLContext clientOf(String protocol) throws Exception {
+        return clientTrusting(certificate, protocol);
+    }
+
+    private static SSLContext clientTrusting(X509Certificate certificate, String protocol) throws Exception {
         KeyStore trusted = KeyStore.getInstance("PKCS12");
         trusted.load(null, null);
         trusted.setCertificateEntry("localhost", certificate);
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trusted);
-        SSLContext only = SSLContext.getInstance(protocol);
-        only.init(null, tmf.getTrustManagers(), null);
-        return only;
+        SSLContext client = SSLContext.getInstance(protocol);
+        client.init(null, tmf.getTrustManagers(), null);
+        return client;
     }
 
     public X509Certificate certificate() {
@@ -131,15 +135,8 @@ public final class TestTls {
         kmf.init(keys, PASSWORD);
         SSLContext server = SSLContext.getInstance("TLS");
         server.init(kmf.getKeyManagers(), null, null);
-
-        KeyStore trusted = KeyStore.getInstance("PKCS12");
-        trusted.load(null, null);
-        trusted.setCertificateEntry("localhost", keys.getCertificate("localhost"));
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trusted);
-        SSLContext client = SSLContext.getInstance("TLS");
-        client.init(null, tmf.getTrustManagers(), null);
-        return new TestTls(server, client, (PrivateKey) keys.getKey("localhost", PASSWORD),
-                (X509Certificate) keys.getCertificate("localhost"));
+        X509Certificate certificate = (X509Certificate) keys.getCertificate("localhost");
+        return new TestTls(server, clientTrusting(certificate, "TLS"), (PrivateKey) keys.getKey("localhost", PASSWORD),
+                certificate);
     }
 }

@@ -54,8 +54,7 @@ class UpstreamTlsTest {
         XnioWorker worker = xnio.createWorker(OptionMap.EMPTY);
         LeakDetectingPool pool = new LeakDetectingPool(16 * 1024);
         try {
-            UpstreamDialer tcp = new UpstreamDialer(pool, new UpstreamTls(xnio, TestTls.get().client()), OptionMap.EMPTY);
-            WebSocketDialer dialer = new WebSocketDialer(new RawUpgradeDialer(tcp, pool), pool);
+            WebSocketDialer dialer = wssDialer(xnio, pool, TestTls.get().client());
             WebSocketConnection connection = dialer.dial(URI.create("wss://localhost:" + backend.port() + "/"),
                     new HeaderMap(), worker.getIoThread(), Duration.ofSeconds(5)).toCompletableFuture()
                     .get(10, TimeUnit.SECONDS);
@@ -90,8 +89,7 @@ class UpstreamTlsTest {
         LeakDetectingPool pool = new LeakDetectingPool(16 * 1024);
         try {
             // the JVM's trust store does not know the test's self-signed certificate
-            UpstreamDialer tcp = new UpstreamDialer(pool, new UpstreamTls(xnio, null), OptionMap.EMPTY);
-            WebSocketDialer dialer = new WebSocketDialer(new RawUpgradeDialer(tcp, pool), pool);
+            WebSocketDialer dialer = wssDialer(xnio, pool, null);
             ExecutionException e = assertThrows(ExecutionException.class, () -> dialer.dial(
                     URI.create("wss://localhost:" + backend.port() + "/"), new HeaderMap(), worker.getIoThread(),
                     Duration.ofSeconds(5)).toCompletableFuture().get(10, TimeUnit.SECONDS));
@@ -127,8 +125,7 @@ class UpstreamTlsTest {
         XnioWorker worker = xnio.createWorker(OptionMap.EMPTY);
         LeakDetectingPool pool = new LeakDetectingPool(16 * 1024);
         try {
-            UpstreamDialer tcp = new UpstreamDialer(pool, new UpstreamTls(xnio, tls12), OptionMap.EMPTY);
-            WebSocketDialer dialer = new WebSocketDialer(new RawUpgradeDialer(tcp, pool), pool);
+            WebSocketDialer dialer = wssDialer(xnio, pool, tls12);
             WebSocketConnection connection = dialer.dial(URI.create("wss://localhost:" + backend.port() + "/"),
                     new HeaderMap(), worker.getIoThread(), Duration.ofSeconds(5)).toCompletableFuture()
                     .get(10, TimeUnit.SECONDS);
@@ -200,5 +197,11 @@ class UpstreamTlsTest {
             // the proxy refused the target's certificate: not "ClosedChannelException", as the socket's end read
             assertTrue(bad.body().contains("certificate was refused"), bad.body());
         }
+    }
+
+    /** The core's WebSocket dialer over TLS trusting {@code trust} (null: the JVM's trust store). */
+    private static WebSocketDialer wssDialer(Xnio xnio, LeakDetectingPool pool, javax.net.ssl.SSLContext trust) {
+        UpstreamDialer tcp = new UpstreamDialer(pool, new UpstreamTls(xnio, trust), OptionMap.EMPTY);
+        return new WebSocketDialer(new RawUpgradeDialer(tcp, pool), pool);
     }
 }
